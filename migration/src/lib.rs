@@ -1,0 +1,21 @@
+//! Schema migrations for Countersign, runnable on SQLite and PostgreSQL.
+//! Run with `Migrator::up(&db, None)` (the [`MigratorTrait`] is re-exported here).
+
+use sea_orm_migration::MigrationTrait;
+pub use sea_orm_migration::MigratorTrait;
+
+pub mod m20261124_000001_init;
+pub mod m20261124_000002_execution;
+
+/// The Countersign migrator: lists every migration in order.
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_init::Migration),
+            Box::new(m20261124_000002_execution::Migration),
+        ]
+    }
+}
