@@ -1,0 +1,16 @@
+//! Domain services: plain Rust inputs and results, no GraphQL types. The same functions serve the
+//! GraphQL resolvers, the CLI and the tests.
+
+pub mod audit;
+pub mod duration;
+pub mod execution;
+pub mod guardrails;
+pub mod keys;
+pub mod lifecycle;
+pub mod policies;
+pub mod policy;
+pub mod requests;
+pub mod sampling;
+pub mod simulation;
+pub mod timeouts;
+pub mod workflows;

@@ -1,0 +1,619 @@
+//! Compiling a policy document: every CEL expression is parsed, every variable it names must be
+//! one the evaluator provides, durations and bounds are checked. A policy that compiles here can
+//! always be evaluated.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+
+use cel::common::ast::{EntryExpr, Expr};
+use cel::{IdedExpr, Program};
+use chrono::Duration;
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use super::document::{DefaultDoc, PolicyDocument, RouteDoc, StepDoc};
+use crate::domain::duration::parse_duration;
+
+/// Variables the evaluator binds; anything else named in an expression is refused.
+pub(crate) const VARIABLES: &[&str] = &[
+    "action",
+    "action_type",
+    "amount",
+    "has_amount",
+    "confidence",
+    "risk_flags",
+    "context",
+    "model",
+    "prompt_version",
+    "workflow",
+];
+
+/// CEL type identifiers, usable as values (`type(x) == int`).
+const TYPE_NAMES: &[&str] = &[
+    "int",
+    "uint",
+    "double",
+    "bool",
+    "string",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "type",
+];
+
+const MAX_RULES: usize = 200;
+const MAX_STEPS: usize = 10;
+const MAX_QUORUM: u32 = 50;
+const MAX_EXPRESSION_LEN: usize = 4096;
+
+/// Why a policy was refused: where (a path into the document) and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyError {
+    /// Path inside the document, e.g. `["rules", "0", "when"]`.
+    pub path: Vec<String>,
+    /// What is wrong, naming the rule and the CEL error where there is one.
+    pub message: String,
+}
+
+impl PolicyError {
+    fn at(path: &str, message: impl Into<String>) -> Self {
+        PolicyError {
+            path: path
+                .split('.')
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            message: message.into(),
+        }
+    }
+}
+
+/// One approval step, compiled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepSpec {
+    /// Role whose holders may approve.
+    pub role: String,
+    /// Distinct approvals needed.
+    pub quorum: u32,
+    /// Due time after the step opens (the step's `sla`, else `escalation.after`).
+    pub sla: Option<Duration>,
+}
+
+/// A compiled route.
+#[derive(Debug, Clone)]
+pub enum CompiledRoute {
+    /// Approved at once; QA sampling settings.
+    Auto {
+        /// Fraction picked for QA.
+        sample_rate: f64,
+        /// Role that reviews the sample.
+        sample_role: Option<String>,
+    },
+    /// Sequential steps.
+    Human {
+        /// The steps, in order.
+        steps: Vec<StepSpec>,
+    },
+    /// Refused.
+    Reject {
+        /// Recorded reason code.
+        reason_code: String,
+    },
+}
+
+pub(crate) struct CompiledRule {
+    pub name: String,
+    pub when: Program,
+    pub route: CompiledRoute,
+}
+
+pub(crate) struct CompiledValidation {
+    pub name: String,
+    pub check: Program,
+}
+
+/// Guardrail bounds, compiled.
+#[derive(Debug, Clone)]
+pub struct GuardrailBounds {
+    /// Trailing window.
+    pub window: Duration,
+    /// Outcomes needed before checking.
+    pub min_samples: u32,
+    /// Error rate bound.
+    pub max_error_rate: Option<f64>,
+    /// Rejection rate bound.
+    pub max_rejection_rate: Option<f64>,
+    /// AI cost per hour bound.
+    pub max_ai_cost_usd_per_hour: Option<Decimal>,
+}
+
+/// A policy ready to evaluate.
+pub struct CompiledPolicy {
+    pub(crate) rules: Vec<CompiledRule>,
+    pub(crate) default: CompiledRoute,
+    /// Steps that exception review and MANUAL_ONLY use (the default route's steps).
+    pub(crate) fallback_steps: Vec<StepSpec>,
+    pub(crate) validations: Vec<CompiledValidation>,
+    pub(crate) duplicate_key: Option<Program>,
+    /// How far back duplicates are looked for.
+    pub duplicate_window: Duration,
+    /// Role overdue steps escalate to.
+    pub escalation_role: Option<String>,
+    /// Pending requests expire this long after submission.
+    pub expire_after: Option<Duration>,
+    /// Guardrail bounds.
+    pub guardrails: Option<GuardrailBounds>,
+}
+
+impl CompiledPolicy {
+    /// The fallback (default route) steps.
+    pub fn fallback_steps(&self) -> &[StepSpec] {
+        &self.fallback_steps
+    }
+}
+
+/// Parses a JSON value into a policy document (unknown keys refused, path named on error).
+pub fn parse_policy(value: &Value) -> Result<PolicyDocument, PolicyError> {
+    if !value.is_object() {
+        return Err(PolicyError::at("", "a policy must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        PolicyError {
+            path: path
+                .replace('[', ".")
+                .replace(']', "")
+                .split('.')
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            message: err.into_inner().to_string(),
+        }
+    })
+}
+
+/// Compiles and validates a parsed document.
+pub fn compile_policy(doc: &PolicyDocument) -> Result<CompiledPolicy, PolicyError> {
+    if doc.rules.len() > MAX_RULES {
+        return Err(PolicyError::at(
+            "rules",
+            format!("at most {MAX_RULES} rules"),
+        ));
+    }
+    let escalation_after = match &doc.escalation {
+        Some(esc) => {
+            check_name("escalation.toRole", &esc.to_role)?;
+            Some(positive_duration("escalation.after", &esc.after)?)
+        }
+        None => None,
+    };
+
+    let mut names = HashSet::new();
+    let mut rules = Vec::with_capacity(doc.rules.len());
+    let mut any_auto = doc.default.route == RouteDoc::Auto;
+    for (i, rule) in doc.rules.iter().enumerate() {
+        let base = format!("rules.{i}");
+        check_name(&format!("{base}.name"), &rule.name)?;
+        if !names.insert(rule.name.as_str()) {
+            return Err(PolicyError::at(
+                &format!("{base}.name"),
+                format!("rule name {:?} is used twice", rule.name),
+            ));
+        }
+        let when = compile_expr(
+            &format!("{base}.when"),
+            &format!("rule {:?}", rule.name),
+            &rule.when,
+        )?;
+        any_auto |= rule.route == RouteDoc::Auto;
+        let route = compile_route(
+            &base,
+            &rule.name,
+            rule.route,
+            rule.steps.as_deref(),
+            rule.sample_rate,
+            rule.sample_role.as_deref(),
+            rule.reason_code.as_deref(),
+            escalation_after,
+        )?;
+        rules.push(CompiledRule {
+            name: rule.name.clone(),
+            when,
+            route,
+        });
+    }
+
+    let DefaultDoc {
+        route,
+        steps,
+        sample_rate,
+        sample_role,
+        reason_code,
+    } = &doc.default;
+    let fallback_steps = match steps {
+        Some(steps) => compile_steps("default.steps", steps, escalation_after)?,
+        None => Vec::new(),
+    };
+    if fallback_steps.is_empty() && any_auto {
+        return Err(PolicyError::at(
+            "default.steps",
+            "required when any route is AUTO: exception review and MANUAL_ONLY send AUTO actions to the default steps",
+        ));
+    }
+    // The default's own steps are only the route when it is HUMAN; for AUTO or REJECT they are the
+    // fallback, so compile_route must not refuse them there.
+    let default = match route {
+        RouteDoc::Human => compile_route(
+            "default",
+            "default",
+            *route,
+            steps.as_deref(),
+            *sample_rate,
+            sample_role.as_deref(),
+            reason_code.as_deref(),
+            escalation_after,
+        )?,
+        other => compile_route(
+            "default",
+            "default",
+            *other,
+            None,
+            *sample_rate,
+            sample_role.as_deref(),
+            reason_code.as_deref(),
+            escalation_after,
+        )?,
+    };
+    let default = match default {
+        CompiledRoute::Auto {
+            sample_rate,
+            sample_role: None,
+        } => CompiledRoute::Auto {
+            sample_rate,
+            sample_role: fallback_steps.first().map(|s| s.role.clone()),
+        },
+        other => other,
+    };
+    let rules = rules
+        .into_iter()
+        .map(|mut rule| {
+            if let CompiledRoute::Auto {
+                sample_role: role @ None,
+                ..
+            } = &mut rule.route
+            {
+                *role = fallback_steps.first().map(|s| s.role.clone());
+            }
+            rule
+        })
+        .collect();
+
+    let mut validation_names = HashSet::new();
+    let mut validations = Vec::with_capacity(doc.validations.len());
+    for (i, v) in doc.validations.iter().enumerate() {
+        let base = format!("validations.{i}");
+        check_name(&format!("{base}.name"), &v.name)?;
+        if !validation_names.insert(v.name.as_str()) || v.name == "duplicate" {
+            return Err(PolicyError::at(
+                &format!("{base}.name"),
+                format!("validation name {:?} is used twice or reserved", v.name),
+            ));
+        }
+        let check = compile_expr(
+            &format!("{base}.check"),
+            &format!("validation {:?}", v.name),
+            &v.check,
+        )?;
+        validations.push(CompiledValidation {
+            name: v.name.clone(),
+            check,
+        });
+    }
+
+    let duplicate_key = match &doc.duplicate_key {
+        Some(expr) => Some(compile_expr("duplicateKey", "duplicateKey", expr)?),
+        None => None,
+    };
+    if doc.duplicate_window.is_some() && duplicate_key.is_none() {
+        return Err(PolicyError::at(
+            "duplicateWindow",
+            "duplicateWindow needs duplicateKey",
+        ));
+    }
+    let duplicate_window = match &doc.duplicate_window {
+        Some(text) => positive_duration("duplicateWindow", text)?,
+        None => Duration::days(30),
+    };
+    let expire_after = match &doc.expire_after {
+        Some(text) => Some(positive_duration("expireAfter", text)?),
+        None => None,
+    };
+    let guardrails = match &doc.guardrails {
+        Some(g) => {
+            let window = positive_duration("guardrails.window", &g.window)?;
+            for (field, rate) in [
+                ("maxErrorRate", g.max_error_rate),
+                ("maxRejectionRate", g.max_rejection_rate),
+            ] {
+                if let Some(rate) = rate
+                    && !(0.0..=1.0).contains(&rate)
+                {
+                    return Err(PolicyError::at(
+                        &format!("guardrails.{field}"),
+                        "must be between 0 and 1",
+                    ));
+                }
+            }
+            let max_cost = match &g.max_ai_cost_usd_per_hour {
+                Some(text) => {
+                    let d = Decimal::from_str(text).map_err(|_| {
+                        PolicyError::at(
+                            "guardrails.maxAiCostUsdPerHour",
+                            "must be a decimal string such as \"50.00\"",
+                        )
+                    })?;
+                    if d.is_sign_negative() {
+                        return Err(PolicyError::at(
+                            "guardrails.maxAiCostUsdPerHour",
+                            "must not be negative",
+                        ));
+                    }
+                    Some(d)
+                }
+                None => None,
+            };
+            Some(GuardrailBounds {
+                window,
+                min_samples: g.min_samples.unwrap_or(20),
+                max_error_rate: g.max_error_rate,
+                max_rejection_rate: g.max_rejection_rate,
+                max_ai_cost_usd_per_hour: max_cost,
+            })
+        }
+        None => None,
+    };
+
+    Ok(CompiledPolicy {
+        rules,
+        default,
+        fallback_steps,
+        validations,
+        duplicate_key,
+        duplicate_window,
+        escalation_role: doc.escalation.as_ref().map(|e| e.to_role.clone()),
+        expire_after,
+        guardrails,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_route(
+    base: &str,
+    name: &str,
+    route: RouteDoc,
+    steps: Option<&[StepDoc]>,
+    sample_rate: Option<f64>,
+    sample_role: Option<&str>,
+    reason_code: Option<&str>,
+    escalation_after: Option<Duration>,
+) -> Result<CompiledRoute, PolicyError> {
+    if route != RouteDoc::Auto && (sample_rate.is_some() || sample_role.is_some()) {
+        return Err(PolicyError::at(
+            &format!("{base}.sampleRate"),
+            "sampling applies to AUTO routes only",
+        ));
+    }
+    if route != RouteDoc::Reject && reason_code.is_some() {
+        return Err(PolicyError::at(
+            &format!("{base}.reasonCode"),
+            "reasonCode applies to REJECT routes only",
+        ));
+    }
+    if route != RouteDoc::Human && steps.is_some() {
+        return Err(PolicyError::at(
+            &format!("{base}.steps"),
+            "steps apply to HUMAN routes only",
+        ));
+    }
+    Ok(match route {
+        RouteDoc::Auto => {
+            let rate = sample_rate.unwrap_or(0.0);
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(PolicyError::at(
+                    &format!("{base}.sampleRate"),
+                    "must be between 0 and 1",
+                ));
+            }
+            if let Some(role) = sample_role {
+                check_name(&format!("{base}.sampleRole"), role)?;
+            }
+            CompiledRoute::Auto {
+                sample_rate: rate,
+                sample_role: sample_role.map(str::to_owned),
+            }
+        }
+        RouteDoc::Human => {
+            let steps = compile_steps(
+                &format!("{base}.steps"),
+                steps.unwrap_or_default(),
+                escalation_after,
+            )?;
+            if steps.is_empty() {
+                return Err(PolicyError::at(
+                    &format!("{base}.steps"),
+                    format!("{name}: a HUMAN route needs at least one step"),
+                ));
+            }
+            CompiledRoute::Human { steps }
+        }
+        RouteDoc::Reject => {
+            let reason_code = match reason_code {
+                Some(code) => {
+                    check_name(&format!("{base}.reasonCode"), code)?;
+                    code.to_owned()
+                }
+                None => format!("policy:{name}"),
+            };
+            CompiledRoute::Reject { reason_code }
+        }
+    })
+}
+
+fn compile_steps(
+    base: &str,
+    steps: &[StepDoc],
+    escalation_after: Option<Duration>,
+) -> Result<Vec<StepSpec>, PolicyError> {
+    if steps.len() > MAX_STEPS {
+        return Err(PolicyError::at(base, format!("at most {MAX_STEPS} steps")));
+    }
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            check_name(&format!("{base}.{i}.role"), &step.role)?;
+            let quorum = step.quorum.unwrap_or(1);
+            if !(1..=MAX_QUORUM).contains(&quorum) {
+                return Err(PolicyError::at(
+                    &format!("{base}.{i}.quorum"),
+                    format!("quorum must be between 1 and {MAX_QUORUM}"),
+                ));
+            }
+            let sla = match &step.sla {
+                Some(text) => Some(positive_duration(&format!("{base}.{i}.sla"), text)?),
+                None => escalation_after,
+            };
+            Ok(StepSpec {
+                role: step.role.clone(),
+                quorum,
+                sla,
+            })
+        })
+        .collect()
+}
+
+fn positive_duration(path: &str, text: &str) -> Result<Duration, PolicyError> {
+    let d = parse_duration(text).map_err(|e| PolicyError::at(path, e))?;
+    if d <= Duration::zero() {
+        return Err(PolicyError::at(path, "must be longer than zero"));
+    }
+    Ok(d)
+}
+
+/// Names (rules, roles, validations, reason codes): 1–64 of `[A-Za-z0-9_.:-]`.
+fn check_name(path: &str, name: &str) -> Result<(), PolicyError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.:-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(PolicyError::at(
+            path,
+            format!("{name:?} must be 1-64 characters of letters, digits, '_', '.', ':' or '-'"),
+        ))
+    }
+}
+
+fn compile_expr(path: &str, what: &str, source: &str) -> Result<Program, PolicyError> {
+    if source.trim().is_empty() {
+        return Err(PolicyError::at(
+            path,
+            format!("{what}: expression is empty"),
+        ));
+    }
+    if source.len() > MAX_EXPRESSION_LEN {
+        return Err(PolicyError::at(
+            path,
+            format!("{what}: expression longer than {MAX_EXPRESSION_LEN} bytes"),
+        ));
+    }
+    let program = Program::compile(source)
+        .map_err(|e| PolicyError::at(path, format!("{what}: CEL does not compile: {e}")))?;
+    let mut unknown = Vec::new();
+    free_identifiers(program.expression(), &mut Vec::new(), &mut unknown);
+    unknown.sort();
+    unknown.dedup();
+    if !unknown.is_empty() {
+        return Err(PolicyError::at(
+            path,
+            format!(
+                "{what}: unknown variable(s) {}; known: {}",
+                unknown.join(", "),
+                VARIABLES.join(", ")
+            ),
+        ));
+    }
+    Ok(program)
+}
+
+/// Collects identifiers that are neither known variables, type names, nor bound by an enclosing
+/// comprehension (`risk_flags.exists(f, f == 'x')` binds `f`).
+fn free_identifiers(expr: &IdedExpr, bound: &mut Vec<String>, unknown: &mut Vec<String>) {
+    match &expr.expr {
+        Expr::Ident(name) => {
+            let known = name.starts_with('@')
+                || VARIABLES.contains(&name.as_str())
+                || TYPE_NAMES.contains(&name.as_str())
+                || bound.iter().any(|b| b == name);
+            if !known {
+                unknown.push(name.clone());
+            }
+        }
+        Expr::Call(call) => {
+            if let Some(target) = &call.target {
+                free_identifiers(target, bound, unknown);
+            }
+            for arg in &call.args {
+                free_identifiers(arg, bound, unknown);
+            }
+        }
+        Expr::Comprehension(comp) => {
+            free_identifiers(&comp.iter_range, bound, unknown);
+            let depth = bound.len();
+            bound.push(comp.iter_var.clone());
+            if let Some(v2) = &comp.iter_var2 {
+                bound.push(v2.clone());
+            }
+            bound.push(comp.accu_var.clone());
+            free_identifiers(&comp.accu_init, bound, unknown);
+            free_identifiers(&comp.loop_cond, bound, unknown);
+            free_identifiers(&comp.loop_step, bound, unknown);
+            free_identifiers(&comp.result, bound, unknown);
+            bound.truncate(depth);
+        }
+        Expr::List(list) => {
+            for e in &list.elements {
+                free_identifiers(e, bound, unknown);
+            }
+        }
+        Expr::Map(map) => {
+            for entry in &map.entries {
+                match &entry.expr {
+                    EntryExpr::StructField(field) => free_identifiers(&field.value, bound, unknown),
+                    EntryExpr::MapEntry(e) => {
+                        free_identifiers(&e.key, bound, unknown);
+                        free_identifiers(&e.value, bound, unknown);
+                    }
+                }
+            }
+        }
+        Expr::Struct(s) => {
+            for entry in &s.entries {
+                match &entry.expr {
+                    EntryExpr::StructField(field) => free_identifiers(&field.value, bound, unknown),
+                    EntryExpr::MapEntry(e) => {
+                        free_identifiers(&e.key, bound, unknown);
+                        free_identifiers(&e.value, bound, unknown);
+                    }
+                }
+            }
+        }
+        Expr::Select(select) => free_identifiers(&select.operand, bound, unknown),
+        Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}

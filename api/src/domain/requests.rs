@@ -1,0 +1,328 @@
+//! Reading approval requests: one by id, filtered lists and the caller's queue, with keyset
+//! cursors, plus their steps and decisions. Visibility: admin and auditor see everything in the
+//! tenant; others see what they submitted and what their roles may decide.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use countersign_entity::enums::{RequestStatus, Route, StepStatus};
+use countersign_entity::{approval_request, approval_step, decision};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult};
+
+/// Largest page a caller may ask for.
+pub const MAX_PAGE: i32 = 500;
+
+/// Filter of `approvalRequests`.
+#[derive(Debug, Clone, Default)]
+pub struct RequestQuery {
+    /// Only this workflow.
+    pub workflow_key: Option<String>,
+    /// Only these statuses.
+    pub status: Option<Vec<RequestStatus>>,
+    /// Only this route.
+    pub route: Option<Route>,
+    /// Submitted at or after.
+    pub submitted_from: Option<DateTime<Utc>>,
+    /// Submitted before.
+    pub submitted_to: Option<DateTime<Utc>>,
+    /// Only PENDING requests submitted longer ago than this.
+    pub waiting_longer_than: Option<chrono::Duration>,
+}
+
+/// One page of requests.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Rows with their cursors.
+    pub items: Vec<(String, approval_request::Model)>,
+    /// More after the last.
+    pub has_next: bool,
+    /// Rows matching the filter, all pages.
+    pub total: u64,
+}
+
+/// Checks `first` (1..=500).
+pub fn page_size(first: Option<i32>, default: i32) -> AppResult<u64> {
+    let first = first.unwrap_or(default);
+    if !(1..=MAX_PAGE).contains(&first) {
+        return Err(AppError::bad_input(
+            "first",
+            format!("first must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    Ok(first as u64)
+}
+
+pub(crate) fn encode_cursor(text: &str) -> String {
+    URL_SAFE_NO_PAD.encode(text.as_bytes())
+}
+
+pub(crate) fn decode_cursor(cursor: &str) -> AppResult<String> {
+    URL_SAFE_NO_PAD
+        .decode(cursor.as_bytes())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| AppError::bad_input("after", "not a cursor returned by this API"))
+}
+
+/// Requests whose steps name one of the caller's roles (as role or escalation role).
+fn with_role_steps(caller: &Principal) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(approval_step::Column::RequestId)
+        .from(approval_step::Entity)
+        .and_where(approval_step::Column::TenantId.eq(caller.tenant.as_str()))
+        .cond_where(
+            Condition::any()
+                .add(approval_step::Column::Role.is_in(caller.roles.clone()))
+                .add(approval_step::Column::EscalatedTo.is_in(caller.roles.clone())),
+        )
+        .to_owned()
+}
+
+fn visibility(caller: &Principal) -> Condition {
+    let tenant =
+        Condition::all().add(approval_request::Column::TenantId.eq(caller.tenant.as_str()));
+    if caller.reads_everything() {
+        return tenant;
+    }
+    tenant.add(
+        Condition::any()
+            .add(approval_request::Column::SubmittedBy.eq(caller.subject.as_str()))
+            .add(approval_request::Column::Id.in_subquery(with_role_steps(caller)))
+            .add(approval_request::Column::QaRole.is_in(caller.roles.clone())),
+    )
+}
+
+/// One request, if it exists in the caller's tenant and the caller may see it.
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    caller: &Principal,
+    id: Uuid,
+) -> AppResult<Option<approval_request::Model>> {
+    Ok(approval_request::Entity::find()
+        .filter(visibility(caller))
+        .filter(approval_request::Column::Id.eq(id))
+        .one(conn)
+        .await?)
+}
+
+/// `approvalRequests`: newest first.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    caller: &Principal,
+    query: &RequestQuery,
+    first: u64,
+    after: Option<&str>,
+) -> AppResult<Page> {
+    let mut cond = visibility(caller);
+    if let Some(key) = &query.workflow_key {
+        cond = cond.add(approval_request::Column::WorkflowKey.eq(key.as_str()));
+    }
+    if let Some(statuses) = &query.status {
+        cond = cond.add(approval_request::Column::Status.is_in(statuses.iter().copied()));
+    }
+    if let Some(route) = query.route {
+        cond = cond.add(approval_request::Column::Route.eq(route));
+    }
+    if let Some(from) = query.submitted_from {
+        cond = cond.add(approval_request::Column::SubmittedAt.gte(from));
+    }
+    if let Some(to) = query.submitted_to {
+        cond = cond.add(approval_request::Column::SubmittedAt.lt(to));
+    }
+    if let Some(waiting) = query.waiting_longer_than {
+        cond = cond
+            .add(approval_request::Column::Status.eq(RequestStatus::Pending))
+            .add(approval_request::Column::SubmittedAt.lte(crate::store::now() - waiting));
+    }
+    let total = approval_request::Entity::find()
+        .filter(cond.clone())
+        .count(conn)
+        .await?;
+    if let Some(after) = after {
+        let id = Uuid::parse_str(&decode_cursor(after)?)
+            .map_err(|_| AppError::bad_input("after", "not a cursor returned by this API"))?;
+        cond = cond.add(approval_request::Column::Id.lt(id));
+    }
+    let rows = approval_request::Entity::find()
+        .filter(cond)
+        .order_by_desc(approval_request::Column::Id)
+        .limit(first + 1)
+        .all(conn)
+        .await?;
+    Ok(into_page(rows, first, total, |r| r.id.to_string()))
+}
+
+/// `approvalQueue`: pending requests whose open step the caller may decide now (role held, not
+/// yet acted on this request, not the submitter), oldest due first, then oldest submitted.
+pub async fn queue(
+    conn: &impl ConnectionTrait,
+    caller: &Principal,
+    workflow_key: Option<&str>,
+    first: u64,
+    after: Option<&str>,
+) -> AppResult<Page> {
+    let open_for_me = Query::select()
+        .column(approval_step::Column::RequestId)
+        .from(approval_step::Entity)
+        .and_where(approval_step::Column::TenantId.eq(caller.tenant.as_str()))
+        .and_where(approval_step::Column::Status.eq(StepStatus::Open))
+        .cond_where(
+            Condition::any()
+                .add(approval_step::Column::Role.is_in(caller.roles.clone()))
+                .add(approval_step::Column::EscalatedTo.is_in(caller.roles.clone())),
+        )
+        .to_owned();
+    let acted = Query::select()
+        .column(decision::Column::RequestId)
+        .from(decision::Entity)
+        .and_where(decision::Column::TenantId.eq(caller.tenant.as_str()))
+        .and_where(decision::Column::Actor.eq(caller.subject.as_str()))
+        .to_owned();
+    let mut cond = Condition::all()
+        .add(approval_request::Column::TenantId.eq(caller.tenant.as_str()))
+        .add(approval_request::Column::Status.eq(RequestStatus::Pending))
+        .add(approval_request::Column::SubmittedBy.ne(caller.subject.as_str()))
+        .add(approval_request::Column::Id.in_subquery(open_for_me))
+        .add(approval_request::Column::Id.not_in_subquery(acted));
+    if let Some(key) = workflow_key {
+        cond = cond.add(approval_request::Column::WorkflowKey.eq(key));
+    }
+    let total = approval_request::Entity::find()
+        .filter(cond.clone())
+        .count(conn)
+        .await?;
+    if let Some(after) = after {
+        cond = cond.add(queue_after(&decode_cursor(after)?)?);
+    }
+    let rows = approval_request::Entity::find()
+        .filter(cond)
+        .order_by_asc(Expr::col(approval_request::Column::DueAt).is_null())
+        .order_by_asc(approval_request::Column::DueAt)
+        .order_by_asc(approval_request::Column::Id)
+        .limit(first + 1)
+        .all(conn)
+        .await?;
+    Ok(into_page(rows, first, total, |r| match r.due_at {
+        Some(due) => format!("d|{}|{}", due.to_rfc3339(), r.id),
+        None => format!("n||{}", r.id),
+    }))
+}
+
+/// One page from `first + 1` fetched rows: the extra row only says there is a next page.
+pub(crate) fn into_page(
+    mut rows: Vec<approval_request::Model>,
+    first: u64,
+    total: u64,
+    cursor_key: impl Fn(&approval_request::Model) -> String,
+) -> Page {
+    let has_next = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    let items = rows
+        .into_iter()
+        .map(|r| (encode_cursor(&cursor_key(&r)), r))
+        .collect();
+    Page {
+        items,
+        has_next,
+        total,
+    }
+}
+
+/// Keyset condition "after this cursor" for the queue's order (due rows first by due time, then
+/// rows without a due time), ties broken by id.
+fn queue_after(cursor: &str) -> AppResult<Condition> {
+    let bad = || AppError::bad_input("after", "not a cursor returned by this API");
+    let mut parts = cursor.splitn(3, '|');
+    let (kind, due, id) = (parts.next(), parts.next(), parts.next());
+    let id = id.and_then(|i| Uuid::parse_str(i).ok()).ok_or_else(bad)?;
+    match (kind, due) {
+        (Some("n"), _) => Ok(Condition::all()
+            .add(approval_request::Column::DueAt.is_null())
+            .add(approval_request::Column::Id.gt(id))),
+        (Some("d"), Some(due)) => {
+            let due = DateTime::parse_from_rfc3339(due)
+                .map_err(|_| bad())?
+                .with_timezone(&Utc);
+            Ok(Condition::any()
+                .add(approval_request::Column::DueAt.is_null())
+                .add(approval_request::Column::DueAt.gt(due))
+                .add(
+                    Condition::all()
+                        .add(approval_request::Column::DueAt.eq(due))
+                        .add(approval_request::Column::Id.gt(id)),
+                ))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// The steps of a request, in order.
+pub async fn steps(
+    conn: &impl ConnectionTrait,
+    request_id: Uuid,
+) -> AppResult<Vec<approval_step::Model>> {
+    Ok(approval_step::Entity::find()
+        .filter(approval_step::Column::RequestId.eq(request_id))
+        .order_by_asc(approval_step::Column::Idx)
+        .all(conn)
+        .await?)
+}
+
+/// The decisions on a request, in order.
+pub async fn decisions(
+    conn: &impl ConnectionTrait,
+    request_id: Uuid,
+) -> AppResult<Vec<decision::Model>> {
+    Ok(decision::Entity::find()
+        .filter(decision::Column::RequestId.eq(request_id))
+        .order_by_asc(decision::Column::CreatedAt)
+        .order_by_asc(decision::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The steps of many requests at once, in order, grouped by request.
+pub async fn steps_of(
+    conn: &impl ConnectionTrait,
+    request_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<approval_step::Model>>> {
+    let rows = approval_step::Entity::find()
+        .filter(approval_step::Column::RequestId.is_in(request_ids.iter().copied()))
+        .order_by_asc(approval_step::Column::RequestId)
+        .order_by_asc(approval_step::Column::Idx)
+        .all(conn)
+        .await?;
+    let mut out: std::collections::HashMap<Uuid, Vec<approval_step::Model>> =
+        std::collections::HashMap::new();
+    for row in rows {
+        out.entry(row.request_id).or_default().push(row);
+    }
+    Ok(out)
+}
+
+/// The decisions on many requests at once, in order, grouped by request.
+pub async fn decisions_of(
+    conn: &impl ConnectionTrait,
+    request_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<decision::Model>>> {
+    let rows = decision::Entity::find()
+        .filter(decision::Column::RequestId.is_in(request_ids.iter().copied()))
+        .order_by_asc(decision::Column::CreatedAt)
+        .order_by_asc(decision::Column::Id)
+        .all(conn)
+        .await?;
+    let mut out: std::collections::HashMap<Uuid, Vec<decision::Model>> =
+        std::collections::HashMap::new();
+    for row in rows {
+        out.entry(row.request_id).or_default().push(row);
+    }
+    Ok(out)
+}

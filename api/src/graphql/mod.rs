@@ -1,0 +1,137 @@
+//! The GraphQL schema: one Query/Mutation pair per domain, merged; resolvers are a few lines that
+//! call domain services. The schema runs without HTTP (`schema.execute`), which tests use too.
+
+mod audit;
+mod execution;
+mod keys;
+mod loaders;
+mod me;
+mod policies;
+mod requests;
+mod sampling;
+mod scalars;
+pub(crate) mod subscriptions;
+mod types;
+mod workflows;
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
+use async_graphql::{Context, MergedObject, Response, Schema};
+
+use crate::AppState;
+use crate::auth::{Auth, Principal};
+use crate::error::{AppError, AppResult};
+
+/// The merged query root.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    me::MeQuery,
+    workflows::WorkflowQuery,
+    policies::PolicyQuery,
+    requests::RequestQuery,
+    sampling::SamplingQuery,
+    audit::AuditQuery,
+);
+
+/// The merged mutation root.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    workflows::WorkflowMutation,
+    policies::PolicyMutation,
+    requests::RequestMutation,
+    sampling::SamplingMutation,
+    keys::KeyMutation,
+    execution::ExecutionMutation,
+);
+
+/// The schema type.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot>;
+
+/// Builds the schema around the shared state. Depth and complexity are bounded so that one query
+/// cannot ask for unbounded work.
+pub fn build_schema(state: AppState) -> AppSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        subscriptions::SubscriptionRoot,
+    )
+    .data(DataLoader::new(
+        loaders::StepsLoader(state.store.clone()),
+        tokio::spawn,
+    ))
+    .data(DataLoader::new(
+        loaders::DecisionsLoader(state.store.clone()),
+        tokio::spawn,
+    ))
+    .data(state)
+    .extension(ErrorCodes)
+    .limit_depth(16)
+    .limit_complexity(20_000)
+    .finish()
+}
+
+/// Accessors every resolver uses.
+pub(crate) trait ContextExt {
+    /// The shared state.
+    fn state(&self) -> AppResult<&AppState>;
+    /// The authenticated caller, or `UNAUTHENTICATED`.
+    fn principal(&self) -> AppResult<&Principal>;
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> AppResult<&AppState> {
+        self.data::<AppState>()
+            .map_err(|e| AppError::internal(e.message))
+    }
+
+    fn principal(&self) -> AppResult<&Principal> {
+        match self.data_opt::<Auth>() {
+            Some(auth) => auth.principal(),
+            None => Err(AppError::Unauthenticated(
+                "missing Authorization: Bearer <token or API key>".into(),
+            )),
+        }
+    }
+}
+
+/// Gives every error an `extensions.code`: errors from our services carry theirs; what is left
+/// comes from GraphQL itself (syntax, validation, argument parsing) and is the caller's input.
+struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for err in &mut response.errors {
+            let has_code = err
+                .extensions
+                .as_ref()
+                .is_some_and(|e| e.get("code").is_some());
+            if !has_code {
+                err.extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", "BAD_USER_INPUT");
+            }
+        }
+        response
+    }
+}
+
+/// The schema's SDL, without needing a database.
+pub fn sdl() -> String {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        subscriptions::SubscriptionRoot,
+    )
+    .finish()
+    .sdl()
+}

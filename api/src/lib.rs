@@ -1,0 +1,231 @@
+//! Countersign: the control layer between AI agents and the world. `Application::build` wires
+//! settings, database, auth and the GraphQL schema; `main.rs` only parses the command line.
+
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod graphql;
+mod http;
+pub mod jobs;
+pub mod seed;
+pub mod store;
+mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use countersign_migration::{Migrator, MigratorTrait};
+use tokio::net::TcpListener;
+
+use crate::auth::{TokenVerifier, resolve_jwt_secret};
+use crate::config::Settings;
+use crate::store::Store;
+
+/// Shared, cheaply cloneable state handed to the schema and handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database access.
+    pub store: Store,
+    /// Token verification.
+    pub tokens: Arc<TokenVerifier>,
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// Per-principal submission limiter (none when the limit is off).
+    pub submit_limiter: Option<Arc<SubmitLimiter>>,
+    /// The audit-tail hub feeding subscriptions.
+    pub events: events::EventHub,
+    /// Turns true when the server begins to shut down (WebSockets close then).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Rate limiter keyed by tenant and principal.
+pub type SubmitLimiter = governor::DefaultKeyedRateLimiter<String>;
+
+fn submit_limiter(per_minute: u32) -> Option<Arc<SubmitLimiter>> {
+    let per_minute = std::num::NonZeroU32::new(per_minute)?;
+    Some(Arc::new(governor::RateLimiter::keyed(
+        governor::Quota::per_minute(per_minute),
+    )))
+}
+
+/// Connects to the database named in `settings`, running migrations when asked.
+pub async fn connect(settings: &Settings, migrate: bool) -> anyhow::Result<Store> {
+    let store = Store::connect(&settings.database_url, settings.db_max_connections)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open database {}: {e}",
+                redact(&settings.database_url)
+            )
+        })?;
+    if migrate {
+        Migrator::up(store.db(), None).await?;
+    }
+    Ok(store)
+}
+
+/// Runs pending migrations.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    connect(settings, true).await.map(|_| ())
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+    scheduler: Option<jobs::JobHandle>,
+    outbox: Option<jobs::JobHandle>,
+    events_task: jobs::JobHandle,
+    shutdown_tx: tokio::sync::watch::Sender<bool>,
+}
+
+impl Application {
+    /// Connects (and migrates, unless disabled), prepares auth and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        // Checked before anything is touched, like the scheduler's interval.
+        let outbox_config = if settings.outbox_enabled {
+            Some(jobs::OutboxConfig::from_settings(&settings)?)
+        } else {
+            None
+        };
+        let secret = resolve_jwt_secret(&settings)?;
+        let tokens = Arc::new(TokenVerifier::new(&settings, secret.as_ref())?);
+        let store = connect(&settings, settings.migrate).await?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let submit_limiter = submit_limiter(settings.submit_rate_per_minute);
+        let scheduler = if settings.scheduler_enabled {
+            let interval = settings.scheduler_interval()?;
+            Some(jobs::JobHandle::new(jobs::spawn_scheduler(
+                store.clone(),
+                interval,
+            )))
+        } else {
+            None
+        };
+        // Execution webhooks: delivered from every replica that enables it (claims are leased).
+        let outbox = match outbox_config {
+            Some(config) => Some(jobs::JobHandle::new(jobs::spawn_outbox(
+                store.clone(),
+                config,
+            )?)),
+            None => None,
+        };
+        let events = events::EventHub::new(store.clone(), settings.subscriber_buffer);
+        let events_task = events.spawn(
+            store.is_postgres().then(|| settings.database_url.clone()),
+            std::time::Duration::from_millis(settings.events_poll_ms.max(10)),
+        );
+        let (shutdown_tx, shutdown) = tokio::sync::watch::channel(false);
+        let state = AppState {
+            store,
+            tokens,
+            settings: Arc::new(settings),
+            submit_limiter,
+            events,
+            shutdown,
+        };
+        let schema = graphql::build_schema(state.clone());
+        let router = http::router(state.clone(), schema);
+        Ok(Application {
+            port,
+            listener,
+            router,
+            state,
+            scheduler,
+            outbox,
+            events_task,
+            shutdown_tx,
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or Ctrl-C; in-flight requests finish first.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes; in-flight requests finish first.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(port = self.port, "countersign listening");
+        let shutdown_tx = self.shutdown_tx;
+        let signal = async move {
+            shutdown.await;
+            // Long-lived WebSockets close now, so the graceful shutdown can complete.
+            let _ = shutdown_tx.send(true);
+        };
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(signal)
+            .await?;
+        if let Some(scheduler) = self.scheduler {
+            scheduler.abort();
+        }
+        // Deliveries cut off here are retried once their lease runs out.
+        if let Some(outbox) = self.outbox {
+            outbox.abort();
+        }
+        self.events_task.abort();
+        tracing::info!("countersign stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

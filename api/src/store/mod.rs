@@ -1,0 +1,165 @@
+//! Database access shared by the domain services: connecting (WAL SQLite or PostgreSQL), write
+//! transactions, tenant rows, and mapping constraint violations.
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use countersign_entity::tenant;
+use sea_orm::sea_query::{LockType, OnConflict};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseBackend,
+    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QuerySelect, SqlErr,
+    TransactionTrait,
+};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
+
+use crate::error::AppResult;
+
+/// The hash that precedes a tenant's first audit event.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The current time at the precision both databases store (microseconds), so values read back
+/// compare and hash exactly as written.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Connection pool plus, on SQLite, the process-wide writer lock.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    // SQLite allows one writer at a time; taking this lock before BEGIN turns what would be
+    // SQLITE_BUSY errors under concurrency into an orderly queue. PostgreSQL uses row locks instead.
+    write_lock: Option<Arc<Mutex<()>>>,
+    // Signalled after every successful write commit in this process: the event hub's fast path
+    // (other replicas learn through PostgreSQL NOTIFY, and a short poll backs both up).
+    committed: Arc<Notify>,
+}
+
+/// A write transaction; on SQLite it also holds the writer lock until commit or drop.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _guard: Option<OwnedMutexGuard<()>>,
+    committed: Arc<Notify>,
+}
+
+impl Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl WriteTxn {
+    /// Commits, then releases the writer lock and wakes the event hub.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await?;
+        self.committed.notify_one();
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`).
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(max_connections)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        let db = Database::connect(opts).await?;
+        let write_lock = match db.get_database_backend() {
+            DatabaseBackend::Sqlite => Some(Arc::new(Mutex::new(()))),
+            _ => None,
+        };
+        Ok(Store {
+            db,
+            write_lock,
+            committed: Arc::new(Notify::new()),
+        })
+    }
+
+    /// The pool, for reads.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// True on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.db.get_database_backend() == DatabaseBackend::Postgres
+    }
+
+    /// Begins a write transaction (waiting for the writer lock on SQLite).
+    pub async fn begin(&self) -> AppResult<WriteTxn> {
+        let guard = match &self.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self.db.begin().await?;
+        Ok(WriteTxn {
+            txn,
+            _guard: guard,
+            committed: self.committed.clone(),
+        })
+    }
+
+    /// Resolves after the next write commit in this process (or at once if one happened since
+    /// the last call).
+    pub async fn committed(&self) {
+        self.committed.notified().await;
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.db.ping().await
+    }
+}
+
+/// Makes sure the tenant row (which carries the audit head) exists.
+pub async fn ensure_tenant(conn: &impl ConnectionTrait, tenant_id: &str) -> AppResult<()> {
+    let row = tenant::ActiveModel {
+        id: Set(tenant_id.to_owned()),
+        audit_seq: Set(0),
+        audit_head_hash: Set(GENESIS_HASH.to_owned()),
+        created_at: Set(now()),
+    };
+    let res = tenant::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(tenant::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await;
+    match res {
+        Ok(_) | Err(DbErr::RecordNotInserted) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Locks the tenant row (the audit head) for the rest of the transaction. Every audit append
+/// takes this lock, so a transaction that will also lock a workflow row takes it FIRST: outcome
+/// transactions hold it when a guardrail trips the workflow, and the same order everywhere means
+/// no two transactions wait for each other in a circle.
+pub async fn lock_tenant(conn: &impl ConnectionTrait, tenant_id: &str) -> AppResult<()> {
+    ensure_tenant(conn, tenant_id).await?;
+    tenant::Entity::find_by_id(tenant_id.to_owned())
+        .lock(LockType::NoKeyUpdate)
+        .one(conn)
+        .await?;
+    Ok(())
+}
+
+/// True when `err` is a unique-constraint violation.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
