@@ -1,0 +1,384 @@
+//! Tenant isolation (invariant 4) and who sees which requests inside one tenant: the tenant comes
+//! from the credential only, and no id sent by another tenant reads or changes anything.
+
+use std::collections::HashSet;
+
+use countersign_tests::{TestApp, db_tests};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+db_tests!(
+    invariant_4_tenant_isolation_same_keys_foreign_ids_and_separate_audit_chains,
+    reviewers_see_requests_for_their_roles_or_their_own_submissions,
+);
+
+const OTHER: &str = "globex";
+
+const WORKFLOWS: &str = "{ workflows { key name } }";
+
+const WORKFLOW: &str =
+    "query($key: String!) { workflow(key: $key) { key name activePolicy { version document } } }";
+
+const LIST: &str = "query($filter: RequestFilter) { approvalRequests(filter: $filter, first: 500) { totalCount edges { node { id workflowKey submittedBy } } pageInfo { hasNextPage } } }";
+
+const QUEUE: &str = "{ approvalQueue(first: 500) { totalCount edges { node { id } } } }";
+
+const AUDIT: &str = "query($filter: AuditFilter) { auditLog(filter: $filter, first: 500) { edges { node { seq id type actor workflowKey requestId data } } pageInfo { hasNextPage } } }";
+
+const VERIFY: &str = "{ verifyAuditChain { ok checked firstBrokenSeq headHash } }";
+
+const CREATE_KEY: &str = "mutation($principal: String!, $roles: [String!]!) { createApiKey(principal: $principal, roles: $roles) { id key } }";
+
+const REVOKE_KEY: &str = "mutation($id: ID!) { revokeApiKey(id: $id) }";
+
+/// The ids of the requests a caller sees in `approvalRequests`, with the total count.
+async fn visible(app: &TestApp, token: &str) -> (Vec<String>, i64) {
+    let data = app.data(token, LIST, json!({ "filter": null })).await;
+    let conn = &data["approvalRequests"];
+    assert_eq!(conn["pageInfo"]["hasNextPage"], false);
+    let ids = conn["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    (ids, conn["totalCount"].as_i64().unwrap())
+}
+
+async fn queue_ids(app: &TestApp, token: &str) -> Vec<String> {
+    let data = app.data(token, QUEUE, json!({})).await;
+    data["approvalQueue"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn audit_events(app: &TestApp, token: &str, filter: Value) -> Vec<Value> {
+    let data = app.data(token, AUDIT, json!({ "filter": filter })).await;
+    assert_eq!(data["auditLog"]["pageInfo"]["hasNextPage"], false);
+    data["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+fn id_of(out: &Value) -> String {
+    out["request"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn invariant_4_tenant_isolation_same_keys_foreign_ids_and_separate_audit_chains(
+    app: &TestApp,
+) {
+    // The same subjects exist in both tenants: only the credential's tenant may tell them apart.
+    let acme_admin = admin(app);
+    let acme_agent = agent(app);
+    let acme_reviewer = app.token(TENANT, "rita", &["support_agent"]);
+    let acme_auditor = app.token(TENANT, "audrey", &["auditor"]);
+    let globex_admin = app.token(OTHER, "alice-admin", &["admin"]);
+    let globex_agent = app.token(OTHER, "refund-bot", &["agent"]);
+    let globex_reviewer = app.token(
+        OTHER,
+        "rita",
+        &["support_agent", "support_manager", "finance"],
+    );
+    let globex_auditor = app.token(OTHER, "audrey", &["auditor"]);
+
+    // both tenants create a workflow with the same key
+    create_workflow(app, "refunds", refund_policy()).await;
+    let globex_policy = json!({ "rules": [], "default": { "route": "HUMAN", "steps": [ { "role": "support_agent" } ] } });
+    let created = app
+        .data(
+            &globex_admin,
+            CREATE_WORKFLOW,
+            json!({ "input": { "key": "refunds", "name": "Globex refunds", "policy": globex_policy } }),
+        )
+        .await;
+    assert_eq!(created["createWorkflow"]["key"], "refunds");
+    assert_eq!(created["createWorkflow"]["activePolicy"]["version"], 1);
+    assert_eq!(app.count("workflows").await, 2);
+
+    // each sees only its own
+    let acme_wfs = app.data(&acme_admin, WORKFLOWS, json!({})).await;
+    assert_eq!(
+        acme_wfs["workflows"],
+        json!([{ "key": "refunds", "name": "Workflow refunds" }])
+    );
+    let globex_wfs = app.data(&globex_admin, WORKFLOWS, json!({})).await;
+    assert_eq!(
+        globex_wfs["workflows"],
+        json!([{ "key": "refunds", "name": "Globex refunds" }])
+    );
+    let globex_wf = app
+        .data(&globex_agent, WORKFLOW, json!({ "key": "refunds" }))
+        .await;
+    assert_eq!(globex_wf["workflow"]["name"], "Globex refunds");
+    assert_eq!(
+        globex_wf["workflow"]["activePolicy"]["document"]["rules"],
+        json!([])
+    );
+
+    // requests: acme has a HUMAN one and a two-step one; globex reuses acme's idempotency key
+    // (with other content), which is neither a replay nor a conflict across tenants
+    let acme_mid = id_of(&submit(app, refund("refunds", "r-1", "200.00")).await);
+    let acme_big = id_of(&submit(app, refund("refunds", "big-1", "2500.00")).await);
+    let globex_out = app
+        .data(
+            &globex_agent,
+            SUBMIT,
+            json!({ "input": refund("refunds", "r-1", "300.00") }),
+        )
+        .await["submitAction"]
+        .clone();
+    assert_eq!(globex_out["created"], true);
+    assert_eq!(globex_out["route"], "HUMAN");
+    let globex_req = id_of(&globex_out);
+    assert_ne!(globex_req, acme_mid);
+    assert_eq!(app.count("approval_requests").await, 3);
+
+    // acme's ids read as nothing from globex, whatever the role
+    for token in [
+        &globex_admin,
+        &globex_agent,
+        &globex_reviewer,
+        &globex_auditor,
+    ] {
+        for id in [&acme_mid, &acme_big] {
+            let r = app.data(token, REQUEST, json!({ "id": id })).await;
+            assert_eq!(r["approvalRequest"], json!(null), "{id} leaked to globex");
+        }
+    }
+    // and the other way round
+    let r = app
+        .data(&acme_admin, REQUEST, json!({ "id": globex_req }))
+        .await;
+    assert_eq!(r["approvalRequest"], json!(null));
+
+    // globex cannot decide acme's request: NOT_FOUND, and nothing changes
+    let decisions_before = app.count("decisions").await;
+    let events_before = app.count("audit_events").await;
+    for input in [
+        json!({ "requestId": acme_mid, "decision": "APPROVE" }),
+        json!({ "requestId": acme_mid, "decision": "APPROVE", "expectedVersion": 1, "editedAction": { "order": "r-1", "amount": "999999" } }),
+        json!({ "requestId": acme_mid, "decision": "REJECT", "reasonCode": "fraud" }),
+        json!({ "requestId": acme_big, "decision": "APPROVE" }),
+    ] {
+        let code = app
+            .error_code(&globex_reviewer, DECIDE, json!({ "input": input }))
+            .await;
+        assert_eq!(code, "NOT_FOUND", "{input}");
+    }
+    assert_eq!(app.count("decisions").await, decisions_before);
+    assert_eq!(app.count("audit_events").await, events_before);
+    let r = request(app, &acme_admin, &acme_mid).await;
+    assert_eq!(r["status"], "PENDING");
+    assert_eq!(r["version"], 1);
+    assert_eq!(r["decisions"], json!([]));
+    assert_eq!(r["action"]["amount"], "200.00");
+    assert_eq!(r["finalAction"], r["action"]);
+
+    // lists and queues show none of the other tenant's requests
+    let (ids, total) = visible(app, &globex_admin).await;
+    assert_eq!((ids, total), (vec![globex_req.clone()], 1));
+    let (ids, total) = visible(app, &globex_auditor).await;
+    assert_eq!((ids, total), (vec![globex_req.clone()], 1));
+    // same subject "refund-bot" submitted acme's requests: still not visible from globex
+    let (ids, total) = visible(app, &globex_agent).await;
+    assert_eq!((ids, total), (vec![globex_req.clone()], 1));
+    let filtered = app
+        .data(
+            &globex_admin,
+            LIST,
+            json!({ "filter": { "workflowKey": "refunds", "status": ["PENDING"] } }),
+        )
+        .await;
+    assert_eq!(filtered["approvalRequests"]["totalCount"], 1);
+    for token in [&acme_admin, &acme_agent] {
+        let (ids, total) = visible(app, token).await;
+        assert_eq!(total, 2);
+        assert_eq!(
+            sorted(ids),
+            sorted(vec![acme_mid.clone(), acme_big.clone()])
+        );
+    }
+    assert_eq!(
+        queue_ids(app, &globex_reviewer).await,
+        vec![globex_req.clone()]
+    );
+    // same subject "rita" in acme, with the role of both requests' open steps
+    assert_eq!(queue_ids(app, &acme_reviewer).await, vec![acme_mid.clone()]);
+
+    // audit: each tenant has its own chain, numbered from 1, with only its own events
+    let acme_ids: HashSet<String> = [acme_mid.clone(), acme_big.clone()].into();
+    let globex_ids: HashSet<String> = [globex_req.clone()].into();
+    for (token, own, foreign) in [
+        (&acme_auditor, &acme_ids, &globex_ids),
+        (&globex_auditor, &globex_ids, &acme_ids),
+    ] {
+        let events = audit_events(app, token, json!(null)).await;
+        assert!(!events.is_empty());
+        let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+        let expected: Vec<i64> = (1..=events.len() as i64).collect();
+        assert_eq!(seqs, expected, "seq starts at 1 and has no gap");
+        assert_eq!(events[0]["type"], "WORKFLOW_CREATED");
+        for e in &events {
+            if let Some(rid) = e["requestId"].as_str() {
+                assert!(own.contains(rid), "event of an unknown request: {e}");
+                assert!(!foreign.contains(rid), "other tenant's event: {e}");
+            }
+        }
+        let submitted = events
+            .iter()
+            .filter(|e| e["type"] == "REQUEST_SUBMITTED")
+            .count();
+        assert_eq!(submitted, own.len());
+        let v = app.data(token, VERIFY, json!({})).await;
+        assert_eq!(v["verifyAuditChain"]["ok"], true);
+        assert_eq!(v["verifyAuditChain"]["checked"], events.len() as i64);
+        assert_eq!(v["verifyAuditChain"]["firstBrokenSeq"], json!(null));
+    }
+    // filtering by the other tenant's request or shared workflow key reveals nothing of it
+    let by_foreign_request =
+        audit_events(app, &globex_auditor, json!({ "requestId": acme_mid })).await;
+    assert_eq!(by_foreign_request, Vec::<Value>::new());
+    let by_key = audit_events(app, &globex_auditor, json!({ "workflowKey": "refunds" })).await;
+    assert!(
+        by_key
+            .iter()
+            .all(|e| e["requestId"].is_null() || e["requestId"] == globex_req.as_str()),
+        "{by_key:?}"
+    );
+    let request_history = request(app, &acme_admin, &acme_mid).await["history"].clone();
+    assert!(
+        request_history
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["actor"] == "refund-bot" || e["actor"] == "system"),
+        "{request_history}"
+    );
+
+    // API keys: bound to their tenant; another tenant cannot revoke one by id
+    let acme_key = app
+        .data(
+            &acme_admin,
+            CREATE_KEY,
+            json!({ "principal": "bot-7", "roles": ["agent"] }),
+        )
+        .await["createApiKey"]
+        .clone();
+    let globex_key = app
+        .data(
+            &globex_admin,
+            CREATE_KEY,
+            json!({ "principal": "bot-7", "roles": ["agent"] }),
+        )
+        .await["createApiKey"]
+        .clone();
+    let me = "{ me { subject tenant } }";
+    let acme_me = app
+        .data(acme_key["key"].as_str().unwrap(), me, json!({}))
+        .await;
+    assert_eq!(
+        acme_me["me"],
+        json!({ "subject": "bot-7", "tenant": TENANT })
+    );
+    let globex_me = app
+        .data(globex_key["key"].as_str().unwrap(), me, json!({}))
+        .await;
+    assert_eq!(
+        globex_me["me"],
+        json!({ "subject": "bot-7", "tenant": OTHER })
+    );
+    let events_before = app.count("audit_events").await;
+    let code = app
+        .error_code(&globex_admin, REVOKE_KEY, json!({ "id": acme_key["id"] }))
+        .await;
+    assert_eq!(code, "NOT_FOUND");
+    assert_eq!(app.count("audit_events").await, events_before);
+    let still = app
+        .data(acme_key["key"].as_str().unwrap(), me, json!({}))
+        .await;
+    assert_eq!(still["me"]["tenant"], TENANT, "acme's key still works");
+    // a globex key sees globex only
+    let (ids, _) = visible(app, globex_key["key"].as_str().unwrap()).await;
+    assert_eq!(
+        ids,
+        Vec::<String>::new(),
+        "bot-7 submitted nothing in globex"
+    );
+    let r = app
+        .data(
+            globex_key["key"].as_str().unwrap(),
+            REQUEST,
+            json!({ "id": acme_mid }),
+        )
+        .await;
+    assert_eq!(r["approvalRequest"], json!(null));
+}
+
+async fn reviewers_see_requests_for_their_roles_or_their_own_submissions(app: &TestApp) {
+    create_workflow(app, "refunds", refund_policy()).await;
+    // AUTO, default HUMAN (support_agent), and two steps (support_manager then finance)
+    let small = id_of(&submit(app, refund("refunds", "s-1", "20.00")).await);
+    let mid = id_of(&submit(app, refund("refunds", "m-1", "200.00")).await);
+    let big = id_of(&submit(app, refund("refunds", "b-1", "2500.00")).await);
+    // another agent's submission
+    let other_agent = app.token(TENANT, "email-bot", &["agent"]);
+    let other = id_of(
+        &app.data(
+            &other_agent,
+            SUBMIT,
+            json!({ "input": refund("refunds", "o-1", "30.00") }),
+        )
+        .await["submitAction"],
+    );
+    let all = sorted(vec![small.clone(), mid.clone(), big.clone(), other.clone()]);
+
+    let rita = app.token(TENANT, "rita", &["support_agent"]);
+    let mia = app.token(TENANT, "mia", &["support_manager"]);
+    let fred = app.token(TENANT, "fred", &["finance"]);
+    let rex = app.token(TENANT, "rex", &["legal"]);
+    let audrey = app.token(TENANT, "audrey", &["auditor"]);
+
+    let admin = admin(app);
+    let submitter = agent(app);
+    let cases: Vec<(&str, &str, Vec<String>)> = vec![
+        ("admin", &admin, all.clone()),
+        ("auditor", &audrey, all.clone()),
+        (
+            "the submitting agent",
+            &submitter,
+            sorted(vec![small.clone(), mid.clone(), big.clone()]),
+        ),
+        ("another agent", &other_agent, vec![other.clone()]),
+        ("support_agent", &rita, vec![mid.clone()]),
+        ("support_manager", &mia, vec![big.clone()]),
+        // a later step's role sees the request too
+        ("finance", &fred, vec![big.clone()]),
+        ("an unrelated role", &rex, vec![]),
+    ];
+    for (who, token, expected) in &cases {
+        let (ids, total) = visible(app, token).await;
+        assert_eq!(sorted(ids), *expected, "{who}");
+        assert_eq!(total, expected.len() as i64, "{who}: totalCount");
+        // approvalRequest(id) agrees with the list
+        for id in &all {
+            let r = app.data(token, REQUEST, json!({ "id": id })).await;
+            assert_eq!(
+                r["approvalRequest"].is_null(),
+                !expected.contains(id),
+                "{who} reading {id}"
+            );
+        }
+    }
+}

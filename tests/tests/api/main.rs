@@ -1,0 +1,19 @@
+//! End-to-end tests through the real server: every scenario runs on SQLite and, when
+//! `TEST_DATABASE_URL` is set, on its own fresh PostgreSQL database.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod audit;
+mod auth;
+mod common;
+mod execution;
+mod governance;
+mod isolation;
+mod lifecycle;
+mod modes;
+mod policies;
+mod scheduler;
+mod seed;
+mod segregation;
+mod subscriptions;
+mod validation;
+mod wsclient;
