@@ -301,7 +301,9 @@ mod slow_subscriber_is_closed_with_a_reason_and_can_resume {
         // submission's commit, the first event arrives (by replay or live) and none is skipped.
         let before = head(app).await;
         let request = async_graphql::Request::new(EVENTS)
-            .variables(async_graphql::Variables::from_json(json!({ "after": before })))
+            .variables(async_graphql::Variables::from_json(
+                json!({ "after": before }),
+            ))
             .data(countersign::auth::Auth(Ok(principal)));
         let mut stream = schema.execute_stream(request);
         // Its first poll subscribes and yields the first event; then it falls behind.
