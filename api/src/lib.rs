@@ -38,6 +38,8 @@ pub struct AppState {
     pub events: events::EventHub,
     /// Turns true when the server begins to shut down (WebSockets close then).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Per-tenant analytics rows, kept in memory and extended from the audit log.
+    pub analytics: Arc<domain::analytics::AnalyticsCache>,
 }
 
 /// Rate limiter keyed by tenant and principal.
@@ -144,6 +146,7 @@ impl Application {
             submit_limiter,
             events,
             shutdown,
+            analytics: Arc::default(),
         };
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);

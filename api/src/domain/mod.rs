@@ -1,6 +1,7 @@
 //! Domain services: plain Rust inputs and results, no GraphQL types. The same functions serve the
 //! GraphQL resolvers, the CLI and the tests.
 
+pub mod analytics;
 pub mod audit;
 pub mod duration;
 pub mod execution;

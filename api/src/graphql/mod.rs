@@ -1,6 +1,7 @@
 //! The GraphQL schema: one Query/Mutation pair per domain, merged; resolvers are a few lines that
 //! call domain services. The schema runs without HTTP (`schema.execute`), which tests use too.
 
+mod analytics;
 mod audit;
 mod execution;
 mod keys;
@@ -33,6 +34,7 @@ pub struct QueryRoot(
     requests::RequestQuery,
     sampling::SamplingQuery,
     audit::AuditQuery,
+    analytics::AnalyticsQuery,
 );
 
 /// The merged mutation root.
