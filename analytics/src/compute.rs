@@ -134,7 +134,10 @@ fn aggregations(now_us: i64) -> Vec<Expr> {
         (col(col::STEPS_BREACHED).cast(DataType::Int64) + open_breached)
             .sum()
             .alias(STEPS_BREACHED),
-        col(col::CYCLE_S).count().cast(DataType::Int64).alias(CYCLE_N),
+        col(col::CYCLE_S)
+            .count()
+            .cast(DataType::Int64)
+            .alias(CYCLE_N),
         cycle_quantile(0.5, P50),
         cycle_quantile(0.9, P90),
         cycle_quantile(0.99, P99),
@@ -215,7 +218,8 @@ fn cost_and_roi(agg: &Agg, roi: &RoiSettings) -> (CostSummary, RoiSummary) {
         / sixty)
         .round_dp(2);
     let cost = summarize_cost(agg.ai_cost, review, agg.totals.submitted);
-    let saved_minutes = Decimal::from(agg.totals.auto_approved) * minutes(roi.minutes_saved_per_auto)
+    let saved_minutes = Decimal::from(agg.totals.auto_approved)
+        * minutes(roi.minutes_saved_per_auto)
         + Decimal::from(agg.totals.human_approved) * minutes(roi.minutes_saved_per_assisted);
     let hours_saved = (agg.totals.auto_approved as f64 * roi.minutes_saved_per_auto
         + agg.totals.human_approved as f64 * roi.minutes_saved_per_assisted)
@@ -334,12 +338,13 @@ fn series(rows: LazyFrame, filter: &Filter) -> Result<Vec<SeriesPoint>, Analytic
             count(route_is(Route::Auto), AUTO),
             count(human_approved(), HUMAN),
             count(status_is(Status::Rejected), REJECTED),
-            count(
-                status_is(Status::ExecutionFailed)
-                    .or(status_is(Status::RolledBack))
-                    .or(col(col::INCORRECT)),
-                ERRORS,
-            ),
+            // executionFailed + rolledBack + sampledIncorrect, as errorRate counts them: a
+            // request rolled back and judged incorrect counts twice.
+            (status_is(Status::ExecutionFailed).cast(DataType::Int64)
+                + status_is(Status::RolledBack).cast(DataType::Int64)
+                + col(col::INCORRECT).cast(DataType::Int64))
+            .sum()
+            .alias(ERRORS),
             cycle_quantile(0.5, P50),
             col(col::COST).sum().alias(AI_COST),
         ])
@@ -409,7 +414,9 @@ pub fn compute(
 ) -> Result<Report, AnalyticsError> {
     if let (Some(from), Some(to)) = (filter.from, filter.to) {
         if from > to {
-            return Err(AnalyticsError::Range("from must not be after to".to_owned()));
+            return Err(AnalyticsError::Range(
+                "from must not be after to".to_owned(),
+            ));
         }
     }
     let rows = frame.df.clone().lazy().filter(mask(frame, filter));
@@ -616,6 +623,9 @@ mod tests {
         close(r.cycle_time.p90_seconds, 168.0);
         close(r.cycle_time.p99_seconds, 178.8);
         assert_eq!(r.cycle_time.mean_seconds, Some(120.0));
+        // The series counts errors as errorRate does: failed + rolled back + incorrect.
+        let errors: u64 = r.series.iter().map(|p| p.errors).sum();
+        assert_eq!(errors, 3);
         // Reasons: most frequent first, then by code; shares of all rejected.
         assert_eq!(
             r.rejection_reasons,
@@ -701,7 +711,11 @@ mod tests {
             ("idle".to_owned(), RoiSettings::default()),
         ]);
         let r = compute(&frame_of(&[a, b]), &settings, &Filter::default(), at(28, 0)).unwrap();
-        let keys: Vec<_> = r.by_workflow.iter().map(|w| w.workflow_key.as_str()).collect();
+        let keys: Vec<_> = r
+            .by_workflow
+            .iter()
+            .map(|w| w.workflow_key.as_str())
+            .collect();
         assert_eq!(keys, ["a", "b", "idle"]);
         let (wa, wb, idle) = (&r.by_workflow[0], &r.by_workflow[1], &r.by_workflow[2]);
         // a: 1 auto × 10 min at $60/h = $10 saved; no review; cost 1.50.
@@ -833,7 +847,8 @@ mod tests {
     fn upsert_replaces_a_changed_request() {
         let mut r = human("a", 2, Status::Approved, 10);
         let mut rows = RequestRows::default();
-        rows.upsert(&req("a", 2, Route::Human, Status::Pending)).unwrap();
+        rows.upsert(&req("a", 2, Route::Human, Status::Pending))
+            .unwrap();
         let first = req("a", 2, Route::Human, Status::Pending);
         rows.upsert(&first).unwrap();
         r.id = first.id;

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use countersign_entity::enums::{
     DecisionKind, RequestStatus, Route as DbRoute, SampleVerdict, StepStatus,
 };
-use countersign_entity::{approval_request, approval_step, audit_event, decision, tenant, workflow};
+use countersign_entity::{
+    approval_request, approval_step, audit_event, decision, tenant, workflow,
+};
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -157,7 +159,11 @@ fn facts(
         sampled: r.qa_sampled,
         sampled_incorrect: r.qa_verdict == Some(SampleVerdict::Incorrect),
         reason_code: r.reason_code,
-        human_decided_at: if decided_by_people { r.decided_at } else { None },
+        human_decided_at: if decided_by_people {
+            r.decided_at
+        } else {
+            None
+        },
         decisions: u32::try_from(decisions).unwrap_or(u32::MAX),
         steps_opened: steps.opened,
         steps_breached: steps.breached_decided + breached_undecided,
@@ -226,9 +232,7 @@ where
             .column(decision::Column::RequestId)
             .column_as(Expr::col(decision::Column::Id).count(), "n")
             .filter(decision::Column::TenantId.eq(tenant_id))
-            .filter(
-                decision::Column::Decision.is_in([DecisionKind::Approve, DecisionKind::Reject]),
-            )
+            .filter(decision::Column::Decision.is_in([DecisionKind::Approve, DecisionKind::Reject]))
             .group_by(decision::Column::RequestId);
         if let Some(ids) = chunk {
             q = q.filter(decision::Column::RequestId.is_in(ids.iter().copied()));
@@ -273,7 +277,10 @@ pub async fn load_settings<C: ConnectionTrait>(
     let mut out = HashMap::with_capacity(rows.len());
     for w in rows {
         let rate = Decimal::from_str(&w.hourly_rate_usd).map_err(|_| {
-            AnalyticsError::Data(format!("workflow {}: hourlyRateUsd {:?}", w.key, w.hourly_rate_usd))
+            AnalyticsError::Data(format!(
+                "workflow {}: hourlyRateUsd {:?}",
+                w.key, w.hourly_rate_usd
+            ))
         })?;
         out.insert(
             w.key,

@@ -183,9 +183,12 @@ impl RequestRows {
         let submitted_us = facts.submitted_at.timestamp_micros();
         let day = day_index(facts.submitted_at);
         let cost = money_units(facts.cost_usd)?;
-        let cycle_s = facts
-            .human_decided_at
-            .map(|at| (at - facts.submitted_at).num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6);
+        let cycle_s = facts.human_decided_at.map(|at| {
+            (at - facts.submitted_at)
+                .num_microseconds()
+                .unwrap_or(i64::MAX) as f64
+                / 1e6
+        });
         let open_due_us = facts.open_step_due.map(|d| d.timestamp_micros());
         let i = match self.index.get(&facts.id) {
             Some(i) => *i,
@@ -238,25 +241,28 @@ impl RequestRows {
         let cost = Int128Chunked::from_vec(COST.into(), self.cost.clone())
             .into_decimal_unchecked(38, MONEY_SCALE as usize)
             .into_series();
-        let frame = DataFrame::new(self.len(), vec![
-            Column::new(WORKFLOW.into(), &self.workflow),
-            Column::new(SUBMITTED_US.into(), &self.submitted_us),
-            Column::new(DAY.into(), &self.day),
-            Column::new(WEEK.into(), &self.week),
-            Column::new(MONTH.into(), &self.month),
-            Column::new(ROUTE.into(), &self.route),
-            Column::new(STATUS.into(), &self.status),
-            Column::new(EDITED.into(), &self.edited),
-            cost.into_column(),
-            Column::new(SAMPLED.into(), &self.sampled),
-            Column::new(INCORRECT.into(), &self.incorrect),
-            Column::new(REASON.into(), &self.reason),
-            Column::new(CYCLE_S.into(), &self.cycle_s),
-            Column::new(DECISIONS.into(), &self.decisions),
-            Column::new(STEPS_OPENED.into(), &self.steps_opened),
-            Column::new(STEPS_BREACHED.into(), &self.steps_breached),
-            Column::new(OPEN_DUE_US.into(), &self.open_due_us),
-        ])?;
+        let frame = DataFrame::new(
+            self.len(),
+            vec![
+                Column::new(WORKFLOW.into(), &self.workflow),
+                Column::new(SUBMITTED_US.into(), &self.submitted_us),
+                Column::new(DAY.into(), &self.day),
+                Column::new(WEEK.into(), &self.week),
+                Column::new(MONTH.into(), &self.month),
+                Column::new(ROUTE.into(), &self.route),
+                Column::new(STATUS.into(), &self.status),
+                Column::new(EDITED.into(), &self.edited),
+                cost.into_column(),
+                Column::new(SAMPLED.into(), &self.sampled),
+                Column::new(INCORRECT.into(), &self.incorrect),
+                Column::new(REASON.into(), &self.reason),
+                Column::new(CYCLE_S.into(), &self.cycle_s),
+                Column::new(DECISIONS.into(), &self.decisions),
+                Column::new(STEPS_OPENED.into(), &self.steps_opened),
+                Column::new(STEPS_BREACHED.into(), &self.steps_breached),
+                Column::new(OPEN_DUE_US.into(), &self.open_due_us),
+            ],
+        )?;
         Ok(frame)
     }
 }
