@@ -8,6 +8,7 @@
 //! - [`compute()`]: frame in, [`Report`] out.
 
 pub mod compute;
+pub mod export;
 pub mod load;
 pub mod report;
 pub mod rows;

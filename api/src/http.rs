@@ -1,4 +1,5 @@
-//! The HTTP shell: `/graphql` (POST, and GET for queries only), `/graphiql`, `/healthz`, with
+//! The HTTP shell: `/graphql` (POST, and GET for queries only), `/graphiql`, `/healthz`,
+//! `/export/…` (see `export`), with
 //! body limits, request ids and tracing.
 
 use async_graphql::Variables;
@@ -42,6 +43,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/graphql/ws", get(graphql_ws))
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(healthz))
+        .route("/export/{file}", get(crate::export::export))
         .with_state(HttpState { app, schema })
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod events;
+mod export;
 pub mod graphql;
 mod http;
 pub mod jobs;

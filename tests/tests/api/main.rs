@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod common;
 mod execution;
+mod exports;
 mod governance;
 mod isolation;
 mod lifecycle;
