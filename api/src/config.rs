@@ -23,6 +23,9 @@ pub struct Settings {
     pub database_url: String,
     /// Run migrations on start (`COUNTERSIGN_MIGRATE`).
     pub migrate: bool,
+    /// Seed the `demo` tenant with synthetic history on start when it has none
+    /// (`COUNTERSIGN_DEMO`, `serve --demo`).
+    pub demo: bool,
     /// Pool size (`COUNTERSIGN_DB_MAX_CONNECTIONS`).
     pub db_max_connections: u32,
     /// HS256/384/512 secret (`COUNTERSIGN_JWT_SECRET`).
@@ -86,6 +89,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: DEFAULT_DATABASE_URL.to_owned(),
             migrate: true,
+            demo: false,
             db_max_connections: 16,
             jwt_secret: None,
             jwt_algorithm: "HS256".to_owned(),

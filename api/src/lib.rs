@@ -112,6 +112,9 @@ impl Application {
         let secret = resolve_jwt_secret(&settings)?;
         let tokens = Arc::new(TokenVerifier::new(&settings, secret.as_ref())?);
         let store = connect(&settings, settings.migrate).await?;
+        if settings.demo {
+            seed::seed_demo(&store, &tokens).await?;
+        }
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;

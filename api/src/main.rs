@@ -36,6 +36,10 @@ enum Command {
         /// Do not run migrations on start.
         #[arg(long)]
         no_migrate: bool,
+        /// Seed a `demo` tenant with 30 days of synthetic history (once; skipped when it has
+        /// history) and log a token to explore it [env: COUNTERSIGN_DEMO].
+        #[arg(long)]
+        demo: bool,
     },
     /// Run pending database migrations and exit.
     Migrate {
@@ -138,13 +142,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         listen: None,
         database_url: None,
         no_migrate: false,
+        demo: false,
     });
     match command {
         Command::Serve {
             listen,
             database_url,
             no_migrate,
+            demo,
         } => {
+            settings.demo |= demo;
             if let Some(listen) = listen {
                 settings.listen = listen;
             }

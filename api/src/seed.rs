@@ -1056,6 +1056,44 @@ async fn write_batch(
     Ok(())
 }
 
+/// The tenant `serve --demo` fills.
+pub const DEMO_TENANT: &str = "demo";
+/// Requests in the demo tenant.
+pub const DEMO_REQUESTS: u64 = 5_000;
+
+/// Seeds [`DEMO_TENANT`] with [`DEMO_REQUESTS`] requests over 30 days ending now, unless it has
+/// history already (a restart keeps what is there), and logs how to look at it.
+pub async fn seed_demo(store: &Store, tokens: &crate::auth::TokenVerifier) -> anyhow::Result<()> {
+    let existing = tenant::Entity::find_by_id(DEMO_TENANT.to_owned())
+        .one(store.db())
+        .await?
+        .map_or(0, |t| t.audit_seq);
+    if existing == 0 {
+        let report = seed(store, SeedOptions::new(DEMO_TENANT, DEMO_REQUESTS)).await?;
+        tracing::info!(
+            tenant = DEMO_TENANT,
+            requests = report.requests,
+            events = report.events,
+            "demo history seeded"
+        );
+    } else {
+        tracing::info!(
+            tenant = DEMO_TENANT,
+            "demo tenant has history; not seeding again"
+        );
+    }
+    let roles = ["admin".to_owned(), "auditor".to_owned()];
+    match tokens.mint(DEMO_TENANT, "demo-admin", &roles, Duration::hours(8)) {
+        Ok(token) => tracing::info!(
+            "demo: open /graphiql with the header Authorization: Bearer {token} and run {{ analytics {{ totals {{ submitted autoApproved }} autoApprovalRate roi {{ roi }} }} }}"
+        ),
+        Err(_) => tracing::info!(
+            "demo: mint a token with `countersign token --tenant {DEMO_TENANT} --sub you --roles admin,auditor`"
+        ),
+    }
+    Ok(())
+}
+
 /// Writes `opts.requests` synthetic requests (and the workflows they need) into `store`.
 pub async fn seed(store: &Store, opts: SeedOptions) -> anyhow::Result<SeedReport> {
     let started = Instant::now();

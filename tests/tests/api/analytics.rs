@@ -19,6 +19,12 @@ db_tests!(
     analytics_is_for_auditors_and_admins_and_checks_its_filter,
 );
 
+db_tests!(demo_mode; serve_demo_seeds_a_populated_dashboard_once);
+
+fn demo_mode(settings: &mut Settings) {
+    settings.demo = true;
+}
+
 /// Expiry in this dataset takes a scheduler tick: tick often.
 fn fast_scheduler(settings: &mut Settings) {
     settings.scheduler_interval_ms = 50;
@@ -429,4 +435,37 @@ async fn analytics_is_for_auditors_and_admins_and_checks_its_filter(app: &TestAp
         app.data(&admin(app), q, months).await["analytics"]["totals"]["submitted"],
         1
     );
+}
+
+async fn serve_demo_seeds_a_populated_dashboard_once(app: &TestApp) {
+    use countersign::seed::{DEMO_REQUESTS, DEMO_TENANT, seed_demo};
+    let viewer = app.token(DEMO_TENANT, "newcomer", &["auditor"]);
+    let q = "{ analytics { totals { submitted autoApproved humanApproved rejected executed sampled } autoApprovalRate cycleTime { count p50Seconds } rejectionReasons { reasonCode } roi { roi } byWorkflow { workflowKey } series { submitted } } }";
+    let r = app.data(&viewer, q, json!({})).await["analytics"].clone();
+    let t = &r["totals"];
+    assert_eq!(t["submitted"], DEMO_REQUESTS);
+    for figure in [
+        "autoApproved",
+        "humanApproved",
+        "rejected",
+        "executed",
+        "sampled",
+    ] {
+        assert!(t[figure].as_i64().unwrap() > 0, "{figure}: {t}");
+    }
+    assert!(r["autoApprovalRate"].as_f64().unwrap() > 0.0);
+    assert!(r["cycleTime"]["p50Seconds"].as_f64().unwrap() > 0.0);
+    assert!(!r["rejectionReasons"].as_array().unwrap().is_empty());
+    assert!(r["roi"]["roi"].is_number());
+    assert_eq!(r["byWorkflow"].as_array().unwrap().len(), 3);
+    assert!(r["series"].as_array().unwrap().len() >= 30);
+    // A restart on the same database does not seed again.
+    seed_demo(&app.state.store, &app.state.tokens)
+        .await
+        .unwrap();
+    let again = app.data(&viewer, q, json!({})).await;
+    assert_eq!(again["analytics"]["totals"]["submitted"], DEMO_REQUESTS);
+    // Other tenants are untouched.
+    let r = app.data(&auditor(app), q, json!({})).await;
+    assert_eq!(r["analytics"]["totals"]["submitted"], 0);
 }
