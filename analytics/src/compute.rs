@@ -412,12 +412,12 @@ pub fn compute(
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<Report, AnalyticsError> {
-    if let (Some(from), Some(to)) = (filter.from, filter.to) {
-        if from > to {
-            return Err(AnalyticsError::Range(
-                "from must not be after to".to_owned(),
-            ));
-        }
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from > to
+    {
+        return Err(AnalyticsError::Range(
+            "from must not be after to".to_owned(),
+        ));
     }
     let rows = frame.df.clone().lazy().filter(mask(frame, filter));
     let aggs = aggregations(now.timestamp_micros());

@@ -256,7 +256,7 @@ enum State<W: Write> {
     Csv(W, bool),
     Parquet(
         Option<W>,
-        Option<polars::io::parquet::write::BatchedWriter<W>>,
+        Option<Box<polars::io::parquet::write::BatchedWriter<W>>>,
     ),
     Jsonl(W),
 }
@@ -314,10 +314,10 @@ impl<W: Write> Encoder<W> {
             }
             State::Parquet(out, writer) => {
                 let df = frame_of(page)?;
-                if writer.is_none() {
-                    if let Some(out) = out.take() {
-                        *writer = Some(ParquetWriter::new(out).batched(df.schema())?);
-                    }
+                if writer.is_none()
+                    && let Some(out) = out.take()
+                {
+                    *writer = Some(Box::new(ParquetWriter::new(out).batched(df.schema())?));
                 }
                 if let Some(w) = writer {
                     w.write_batch(&df)?;
@@ -341,11 +341,11 @@ impl<W: Write> Encoder<W> {
                 out.flush().map_err(PolarsError::from)?;
             }
             State::Parquet(out, writer) => {
-                if writer.is_none() {
-                    if let Some(out) = out.take() {
-                        let df = empty()?;
-                        *writer = Some(ParquetWriter::new(out).batched(df.schema())?);
-                    }
+                if writer.is_none()
+                    && let Some(out) = out.take()
+                {
+                    let df = empty()?;
+                    *writer = Some(Box::new(ParquetWriter::new(out).batched(df.schema())?));
                 }
                 if let Some(w) = writer {
                     w.finish()?;
