@@ -184,8 +184,21 @@ const TEMPLATES: [Template; 3] = [
     },
 ];
 
+/// Every seeded human step has this SLA, so business-hours cycle times breach some of them.
+const STEP_SLA: &str = "PT8H";
+const STEP_SLA_HOURS: i64 = 8;
+
 fn steps_json(roles: &[&str]) -> Value {
-    Value::Array(roles.iter().map(|r| json!({ "role": r })).collect())
+    Value::Array(
+        roles
+            .iter()
+            .map(|r| json!({ "role": r, "sla": STEP_SLA }))
+            .collect(),
+    )
+}
+
+fn step_due(opened: DateTime<Utc>) -> DateTime<Utc> {
+    opened + Duration::hours(STEP_SLA_HOURS)
 }
 
 fn policy_of(t: &Template) -> Value {
@@ -546,7 +559,7 @@ fn generate(
         qa_reviewed_by: None,
         qa_reviewed_at: None,
         current_step: human.then_some(0),
-        due_at: None,
+        due_at: human.then(|| step_due(at)),
         reason_code: (route == Route::Reject).then(|| t.reject_reason.to_owned()),
         submitted_by: t.agent.to_owned(),
         submitted_at: at,
@@ -618,16 +631,16 @@ fn generate(
                     } else {
                         StepStatus::Waiting
                     },
-                    sla_ms: None,
+                    sla_ms: Some(STEP_SLA_HOURS * 3_600_000),
                     opened_at: (i == 0).then_some(at),
-                    due_at: None,
+                    due_at: (i == 0).then(|| step_due(at)),
                     escalation_role: None,
                     escalated_to: None,
                     escalated_at: None,
                     decided_at: None,
                 });
             }
-            submit.push(step_opened(0, roles[0]));
+            submit.push(step_opened(0, roles[0], step_due(at)));
         }
     }
     groups.push((at, submit));
@@ -642,6 +655,10 @@ fn generate(
             &mut groups,
             rng,
         )?;
+        // Only a pending request has a step waiting for its due time.
+        if req.status != RequestStatus::Pending {
+            req.due_at = None;
+        }
     }
     if let Some(approved) = approved_at {
         // QA sampling of AUTO approvals: most get a verdict, within working hours.
@@ -741,11 +758,11 @@ fn generate(
     })
 }
 
-fn step_opened(index: i32, role: &str) -> EventDraft {
+fn step_opened(index: i32, role: &str, due: DateTime<Utc>) -> EventDraft {
     EventDraft::new(
         EventKind::StepOpened,
         SYSTEM_ACTOR,
-        json!({ "step": index, "role": role, "quorum": 1, "dueAt": null }),
+        json!({ "step": index, "role": role, "quorum": 1, "dueAt": format_time(due) }),
     )
 }
 
@@ -922,8 +939,14 @@ fn human_outcome(
         if i + 1 < n_steps {
             steps[i + 1].status = StepStatus::Open;
             steps[i + 1].opened_at = Some(when);
+            steps[i + 1].due_at = Some(step_due(when));
             req.current_step = Some(i as i32 + 1);
-            events.push(step_opened(i as i32 + 1, &steps[i + 1].role));
+            req.due_at = Some(step_due(when));
+            events.push(step_opened(
+                i as i32 + 1,
+                &steps[i + 1].role,
+                step_due(when),
+            ));
             groups.push((when, events));
         } else {
             req.status = RequestStatus::Approved;

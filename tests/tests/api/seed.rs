@@ -79,6 +79,39 @@ async fn seed_writes_a_verifiable_realistic_history(app: &TestApp) {
             "route {route}"
         );
     }
+    // The analytics agree with what the seed wrote, and every figure has data behind it.
+    let a = app
+        .data(
+            &app.token(TENANT, "audrey", &["auditor"]),
+            "{ analytics { totals { submitted autoApproved rejected pending expired cancelled executed executionFailed rolledBack sampled sampledIncorrect } editRate errorRate slaBreachRate cycleTime { count } rejectionReasons { reasonCode } roi { roi } } }",
+            json!({}),
+        )
+        .await["analytics"]
+        .clone();
+    let t = &a["totals"];
+    let status = |s: &str| report.by_status[s];
+    assert_eq!(t["submitted"], N);
+    assert_eq!(t["autoApproved"], report.by_route["AUTO"]);
+    for (figure, expected) in [
+        ("rejected", status("REJECTED")),
+        ("pending", status("PENDING")),
+        ("expired", status("EXPIRED")),
+        ("cancelled", status("CANCELLED")),
+        ("executed", status("EXECUTED") + status("ROLLED_BACK")),
+        ("executionFailed", status("EXECUTION_FAILED")),
+        ("rolledBack", status("ROLLED_BACK")),
+    ] {
+        assert_eq!(t[figure], expected, "{figure}");
+    }
+    assert!(t["sampled"].as_u64().unwrap() > 0 && t["sampledIncorrect"].as_u64().unwrap() > 0);
+    for rate in ["editRate", "errorRate", "slaBreachRate"] {
+        let r = a[rate].as_f64().unwrap();
+        assert!(r > 0.0 && r < 1.0, "{rate} = {r}");
+    }
+    assert!(a["cycleTime"]["count"].as_u64().unwrap() > 0);
+    assert!(a["rejectionReasons"].as_array().unwrap().len() >= 3);
+    assert!(a["roi"]["roi"].is_number());
+
     // Rejected both by people (HUMAN) and by policy (REJECT).
     assert!(
         total(
