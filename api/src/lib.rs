@@ -2,6 +2,7 @@
 //! settings, database, auth and the GraphQL schema; `main.rs` only parses the command line.
 
 pub mod auth;
+pub mod bench;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -76,6 +76,17 @@ enum Command {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Benchmark analytics and exports: seed a fresh tenant (default 1,000,000 requests over 180
+    /// days), start this binary as a server, time the dashboard cold and warm, the exports and
+    /// peak memory, and compare with one SQL aggregate. Use a scratch database.
+    BenchAnalytics {
+        /// Requests to seed.
+        #[arg(long, default_value_t = 1_000_000)]
+        requests: u64,
+        /// Database URL (default: a temporary SQLite file, removed afterwards).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Write realistic synthetic history (workflows, requests, decisions, executions, a valid
     /// audit chain) into a tenant, fast, for demos and load tests. Migrates the database first.
     Seed {
@@ -219,6 +230,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(1));
             }
+        }
+        Command::BenchAnalytics {
+            requests,
+            database_url,
+        } => {
+            countersign::bench::run(countersign::bench::BenchOptions {
+                requests,
+                database_url,
+            })
+            .await?;
         }
         Command::Seed {
             database_url,

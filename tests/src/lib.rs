@@ -400,11 +400,6 @@ impl ServerProcess {
         server
     }
 
-    /// The process id (for reading its memory use).
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// What the process logged so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -469,3 +469,44 @@ async fn serve_demo_seeds_a_populated_dashboard_once(app: &TestApp) {
     let r = app.data(&auditor(app), q, json!({})).await;
     assert_eq!(r["analytics"]["totals"]["submitted"], 0);
 }
+
+/// `countersign bench-analytics` (the benchmark command) runs end to end on a small history and
+/// its check passes: the dashboard's totals equal one SQL aggregate over the same rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_analytics_command_agrees_with_sql() {
+    let bin = countersign_tests::countersign_bin();
+    countersign_tests::bounded(async {
+        let pg = countersign_tests::PgDatabase::create().await;
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args(["bench-analytics", "--requests", "600"])
+            .env_remove("COUNTERSIGN_CONFIG")
+            .env("RUST_LOG", "warn");
+        if let Some(db) = &pg {
+            cmd.args(["--database-url", &db.url]);
+        }
+        let out = tokio::task::spawn_blocking(move || cmd.output())
+            .await
+            .unwrap()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in [
+            "seed:",
+            "dashboard, cold:",
+            "dashboard, warm:",
+            "same answers",
+            "export /export/requests.parquet",
+            "server peak memory",
+        ] {
+            assert!(stdout.contains(line), "{line:?} missing from:\n{stdout}");
+        }
+        if let Some(db) = pg {
+            db.drop_database().await;
+        }
+    })
+    .await;
+}

@@ -378,6 +378,8 @@ mod slow_subscriber_is_closed_with_a_reason_and_can_resume {
 /// (NOTIFY as the wake-up, the table as the truth).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_submit_on_b_receive_on_a() {
+    // Built (when stale) before the clock starts: a build is not the scenario's time.
+    countersign_tests::countersign_bin();
     countersign_tests::bounded(two_replicas_submit_on_b_receive_on_a_scenario()).await;
 }
 
