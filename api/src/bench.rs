@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use sea_orm::{ConnectionTrait, Statement, Value as DbValue};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement, Value as DbValue};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -24,6 +24,9 @@ pub struct BenchOptions {
     pub requests: u64,
     /// Database (a scratch SQLite file when `None`).
     pub database_url: Option<String>,
+    /// Tenant to use; when it already has history, seeding is skipped (re-run the measurements
+    /// on an earlier run's data). Default: a fresh `bench-…` tenant.
+    pub tenant: Option<String>,
 }
 
 const DASHBOARD: &str = "query($filter: AnalyticsFilter) { analytics(filter: $filter) {
@@ -178,14 +181,17 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<()> {
         ),
         None => (format!("sqlite://{}?mode=rwc", scratch.display()), "SQLite"),
     };
-    let tenant = format!("bench-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+    let tenant = opts
+        .tenant
+        .clone()
+        .unwrap_or_else(|| format!("bench-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]));
     println!(
         "analytics benchmark: {} requests, tenant {tenant}, {kind} ({})",
         opts.requests,
         crate::redact(&url)
     );
     let result = run_on(&opts, &url, kind, &tenant).await;
-    if opts.database_url.is_none() {
+    if opts.database_url.is_none() && result.is_ok() {
         for suffix in ["", "-wal", "-shm", ".jwt-secret"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
         }
@@ -205,13 +211,21 @@ async fn run_on(opts: &BenchOptions, url: &str, kind: &str, tenant: &str) -> any
     seed_opts.days = 180;
     seed_opts.seed = 1;
     seed_opts.end = Some(end);
-    let report = seed(&store, seed_opts).await?;
-    println!(
-        "seed:                      {:>8.1} s  ({:.0} requests/s, {} audit events)",
-        report.elapsed.as_secs_f64(),
-        report.rate(),
-        report.events
-    );
+    let existing = countersign_entity::tenant::Entity::find_by_id(tenant.to_owned())
+        .one(store.db())
+        .await?
+        .map_or(0, |t| t.audit_seq);
+    if existing > 0 {
+        println!("seed: skipped, tenant {tenant} has {existing} audit events already");
+    } else {
+        let report = seed(&store, seed_opts).await?;
+        println!(
+            "seed:                      {:>8.1} s  ({:.0} requests/s, {} audit events)",
+            report.elapsed.as_secs_f64(),
+            report.rate(),
+            report.events
+        );
+    }
 
     let mut key = [0u8; 32];
     rand::rng().fill_bytes(&mut key);
@@ -252,7 +266,7 @@ async fn run_on(opts: &BenchOptions, url: &str, kind: &str, tenant: &str) -> any
 
     // One new request: the next query re-reads it and rebuilds the frame.
     let workflow = first["byWorkflow"][0]["workflowKey"].clone();
-    graphql(&client, &base, &token, "mutation($k: String!) { submitAction(input: { workflowKey: $k, idempotencyKey: \"bench-new\", actionType: \"refund.issue\", title: \"new\", action: {}, amount: \"10\", confidence: 0.99 }) { request { id } } }", json!({ "k": workflow })).await?;
+    graphql(&client, &base, &token, "mutation($k: String!, $idem: String!) { submitAction(input: { workflowKey: $k, idempotencyKey: $idem, actionType: \"refund.issue\", title: \"new\", action: {}, amount: \"10\", confidence: 0.99 }) { request { id } } }", json!({ "k": workflow, "idem": uuid::Uuid::now_v7().to_string() })).await?;
     let (after, _) = dashboard(&client, &base, &token, &filter).await?;
     println!(
         "dashboard, 1 new request:  {:>8.1} ms (incremental: re-reads 1 request, rebuilds the frame)",

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use countersign_analytics::export::{Encoder, Format, Page};
 use countersign_entity::approval_request;
 use countersign_entity::enums::{RequestStatus, Route};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -242,7 +242,9 @@ async fn read_requests(
     bytes: mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
     use approval_request::Column as C;
-    let mut after: Option<Uuid> = None;
+    // Keyset by (submitted_at, id): served by the (tenant_id, submitted_at) index, so every page
+    // costs the same however deep into the history it is.
+    let mut after: Option<(DateTime<Utc>, Uuid)> = None;
     loop {
         let mut q = approval_request::Entity::find().filter(C::TenantId.eq(&tenant));
         if let Some(key) = &filter.workflow_key {
@@ -260,15 +262,27 @@ async fn read_requests(
         if let Some(to) = filter.to {
             q = q.filter(C::SubmittedAt.lt(to));
         }
-        if let Some(after) = after {
-            q = q.filter(C::Id.gt(after));
+        if let Some((at, id)) = after {
+            q = q.filter(
+                Condition::any().add(C::SubmittedAt.gt(at)).add(
+                    Condition::all()
+                        .add(C::SubmittedAt.eq(at))
+                        .add(C::Id.gt(id)),
+                ),
+            );
         }
-        let rows = match q.order_by_asc(C::Id).limit(PAGE).all(app.store.db()).await {
+        let rows = match q
+            .order_by_asc(C::SubmittedAt)
+            .order_by_asc(C::Id)
+            .limit(PAGE)
+            .all(app.store.db())
+            .await
+        {
             Ok(rows) => rows,
             Err(e) => return fail(&bytes, AppError::internal(e)).await,
         };
         let full = rows.len() as u64 == PAGE;
-        after = rows.last().map(|r| r.id);
+        after = rows.last().map(|r| (r.submitted_at, r.id));
         if !rows.is_empty() && pages.send(Page::Requests(rows)).await.is_err() {
             return; // the client went away
         }

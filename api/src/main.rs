@@ -83,9 +83,12 @@ enum Command {
         /// Requests to seed.
         #[arg(long, default_value_t = 1_000_000)]
         requests: u64,
-        /// Database URL (default: a temporary SQLite file, removed afterwards).
+        /// Database URL (default: a temporary SQLite file, removed after a successful run).
         #[arg(long)]
         database_url: Option<String>,
+        /// Tenant (default: a fresh one); one with history is measured without seeding again.
+        #[arg(long)]
+        tenant: Option<String>,
     },
     /// Write realistic synthetic history (workflows, requests, decisions, executions, a valid
     /// audit chain) into a tenant, fast, for demos and load tests. Migrates the database first.
@@ -234,10 +237,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchAnalytics {
             requests,
             database_url,
+            tenant,
         } => {
             countersign::bench::run(countersign::bench::BenchOptions {
                 requests,
                 database_url,
+                tenant,
             })
             .await?;
         }
