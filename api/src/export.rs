@@ -263,7 +263,9 @@ async fn read_requests(
             q = q.filter(C::SubmittedAt.lt(to));
         }
         if let Some((at, id)) = after {
-            q = q.filter(
+            // The plain bound lets the planner start the index range at the cursor; the OR
+            // alone is only a row filter, and PostgreSQL would scan from the start every page.
+            q = q.filter(C::SubmittedAt.gte(at)).filter(
                 Condition::any().add(C::SubmittedAt.gt(at)).add(
                     Condition::all()
                         .add(C::SubmittedAt.eq(at))
