@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use countersign_analytics::{AnalyticsError, Filter, Refresh, Report, TenantAnalytics, compute};
+use countersign_analytics::{AnalyticsError, Filter, Report, TenantAnalytics, compute};
 
 use crate::auth::{Principal, ROLE_ADMIN, ROLE_AUDITOR};
 use crate::error::{AppError, AppResult};
@@ -38,24 +38,6 @@ impl AnalyticsCache {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         tenants.entry(tenant.to_owned()).or_default().clone()
-    }
-
-    /// Brings the tenant's rows up to its audit head; returns how.
-    pub async fn refresh(&self, store: &Store, tenant: &str) -> AppResult<Refresh> {
-        let entry = self.entry(tenant);
-        let mut guard = entry.lock_owned().await;
-        let seq = guard.seq();
-        let Some(update) = guard.fetch(store.db(), tenant).await.map_err(map_err)? else {
-            return Ok(Refresh {
-                seq,
-                requests_read: 0,
-                full: false,
-            });
-        };
-        tokio::task::spawn_blocking(move || guard.apply(update))
-            .await
-            .map_err(AppError::internal)?
-            .map_err(map_err)
     }
 
     /// The report for `filter`, as of now, for an auditor or admin.
