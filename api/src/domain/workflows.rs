@@ -131,22 +131,24 @@ pub async fn create(
     }
     let (doc, _compiled) = validate_policy(&input.policy, "input.policy")?;
     let roi = input.roi.unwrap_or_default();
+    // The defaults of analytics.md, from the one place that defines them.
+    let defaults = countersign_analytics::RoiSettings::default();
     let per_auto = minutes(
         roi.minutes_saved_per_auto,
-        10.0,
+        defaults.minutes_saved_per_auto,
         "input.roi.minutesSavedPerAuto",
     )?;
     let per_assisted = minutes(
         roi.minutes_saved_per_assisted,
-        5.0,
+        defaults.minutes_saved_per_assisted,
         "input.roi.minutesSavedPerAssisted",
     )?;
     let per_decision = minutes(
         roi.reviewer_minutes_per_decision,
-        2.0,
+        defaults.reviewer_minutes_per_decision,
         "input.roi.reviewerMinutesPerDecision",
     )?;
-    let rate = roi.hourly_rate_usd.unwrap_or_else(|| Decimal::new(6000, 2));
+    let rate = roi.hourly_rate_usd.unwrap_or(defaults.hourly_rate_usd);
     if rate.is_sign_negative() {
         return Err(AppError::bad_input(
             "input.roi.hourlyRateUsd",
