@@ -18,9 +18,10 @@ use uuid::Uuid;
 use crate::auth::{Principal, ROLE_AGENT};
 use crate::domain::audit::{self, EventDraft, EventKind, content_hash, format_time};
 use crate::domain::policy::{
-    Evaluation, OwnedFacts, RouteKind, StepSpec, evaluate_off_thread, sample_pick,
+    Evaluation, OwnedFacts, RouteKind, StepSpec, compile_stored_policy, evaluate_off_thread,
+    sample_pick,
 };
-use crate::domain::workflows::{self, WorkflowKey, validate_policy};
+use crate::domain::workflows::{self, WorkflowKey};
 use crate::domain::{execution, guardrails};
 use crate::error::{AppError, AppResult};
 use crate::store::{Store, ensure_tenant, is_unique_violation, now};
@@ -324,7 +325,7 @@ pub async fn submit(
     let id = Uuid::now_v7();
     let risk_flags = input.risk_flags.clone().unwrap_or_default();
 
-    let (_, compiled) = validate_policy(&policy_value, "policy").map_err(AppError::internal)?;
+    let compiled = compile_stored_policy(&policy_value).map_err(AppError::internal)?;
     let (compiled, mut eval) =
         evaluate_off_thread(compiled, input.facts(&wf.key), eval_timeout).await?;
     let duplicate_of = match &eval.duplicate_key {

@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, ROLE_ADMIN, ROLE_AUDITOR};
 use crate::domain::lifecycle::{SubmitInput, find_duplicate, route_of};
-use crate::domain::policy::{ActionFacts, Budget, CompiledPolicy, Evaluation, off_thread};
+use crate::domain::policy::{
+    ActionFacts, Budget, CompiledPolicy, Evaluation, compile_stored_policy, off_thread,
+};
 use crate::domain::workflows::{self, validate_policy};
 use crate::error::{AppError, AppResult};
 use crate::store::{Store, now};
@@ -99,9 +101,7 @@ async fn candidate_or_active(
         None => {
             let active = workflows::policy(store.db(), wf, wf.active_policy_version).await?;
             let doc: Value = serde_json::from_str(&active.document)?;
-            Ok(validate_policy(&doc, "policy")
-                .map_err(AppError::internal)?
-                .1)
+            compile_stored_policy(&doc).map_err(AppError::internal)
         }
     }
 }

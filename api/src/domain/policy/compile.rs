@@ -199,8 +199,30 @@ pub fn parse_policy(value: &Value) -> Result<PolicyDocument, PolicyError> {
     })
 }
 
-/// Compiles and validates a parsed document.
+/// Compiles and validates a parsed document that is about to be stored (or simulated): every
+/// check, including that conditions are boolean and the cost limits.
 pub fn compile_policy(doc: &PolicyDocument) -> Result<CompiledPolicy, PolicyError> {
+    compile_with(doc, Checks::Store)
+}
+
+/// Compiles a document that is already stored, to evaluate it. The checks added after a policy
+/// may have been stored (boolean conditions, cost limits) are not applied again, so an upgrade
+/// never makes a stored policy unusable: such a rule errs at run time (`rule_error`, people
+/// decide) and the evaluation's deadline bounds its cost.
+pub fn compile_stored_policy(value: &Value) -> Result<CompiledPolicy, PolicyError> {
+    compile_with(&parse_policy(value)?, Checks::Stored)
+}
+
+/// Which checks a compilation applies.
+#[derive(Clone, Copy, PartialEq)]
+enum Checks {
+    /// Everything: the document is being stored or simulated.
+    Store,
+    /// What evaluation needs: the document was accepted when it was stored.
+    Stored,
+}
+
+fn compile_with(doc: &PolicyDocument, checks: Checks) -> Result<CompiledPolicy, PolicyError> {
     if doc.rules.len() > MAX_RULES {
         return Err(PolicyError::at(
             "rules",
@@ -232,6 +254,7 @@ pub fn compile_policy(doc: &PolicyDocument) -> Result<CompiledPolicy, PolicyErro
             &format!("rule {:?}", rule.name),
             &rule.when,
             Want::Bool,
+            checks,
         )?;
         any_auto |= rule.route == RouteDoc::Auto;
         let route = compile_route(
@@ -332,6 +355,7 @@ pub fn compile_policy(doc: &PolicyDocument) -> Result<CompiledPolicy, PolicyErro
             &format!("validation {:?}", v.name),
             &v.check,
             Want::Bool,
+            checks,
         )?;
         validations.push(CompiledValidation {
             name: v.name.clone(),
@@ -345,6 +369,7 @@ pub fn compile_policy(doc: &PolicyDocument) -> Result<CompiledPolicy, PolicyErro
             "duplicateKey",
             expr,
             Want::Any,
+            checks,
         )?),
         None => None,
     };
@@ -560,11 +585,17 @@ enum Want {
     Any,
 }
 
-fn compile_expr(path: &str, what: &str, source: &str, want: Want) -> Result<IdedExpr, PolicyError> {
+fn compile_expr(
+    path: &str,
+    what: &str,
+    source: &str,
+    want: Want,
+    checks: Checks,
+) -> Result<IdedExpr, PolicyError> {
     // Parsing and walking the tree recurse once per level; a fresh stack segment makes that safe
     // on any thread (the async workers have 2 MiB).
     stacker::grow(CEL_STACK_BYTES, || {
-        compile_expr_on_stack(path, what, source, want)
+        compile_expr_on_stack(path, what, source, want, checks)
     })
 }
 
@@ -573,6 +604,7 @@ fn compile_expr_on_stack(
     what: &str,
     source: &str,
     want: Want,
+    checks: Checks,
 ) -> Result<IdedExpr, PolicyError> {
     if source.trim().is_empty() {
         return Err(PolicyError::at(
@@ -590,7 +622,7 @@ fn compile_expr_on_stack(
         ));
     }
     let brackets = bracket_depth(source);
-    if brackets > MAX_BRACKET_NESTING {
+    if checks == Checks::Store && brackets > MAX_BRACKET_NESTING {
         return Err(PolicyError::at(
             path,
             format!(
@@ -613,6 +645,9 @@ fn compile_expr_on_stack(
                 VARIABLES.join(", ")
             ),
         ));
+    }
+    if checks == Checks::Stored {
+        return Ok(instrument(program.expression()));
     }
     let mut shape = Shape::default();
     shape.measure(program.expression(), 1, 0);

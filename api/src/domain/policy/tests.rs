@@ -652,3 +652,24 @@ fn the_deepest_accepted_expressions_compile_and_run_on_a_small_stack() {
         );
     }
 }
+
+#[test]
+fn a_policy_stored_before_the_new_checks_still_evaluates_and_fails_closed() {
+    let doc = json!({
+        "rules": [
+            { "name": "odd", "when": "'yes'", "route": "AUTO" },
+            { "name": "deep", "when": nested_digits(3), "route": "AUTO" }
+        ],
+        "default": { "route": "HUMAN", "steps": [ { "role": "reviewer" } ] }
+    });
+    assert!(compile_policy(&parse_policy(&doc).unwrap_or_else(|e| panic!("{e:?}"))).is_err());
+    let p = compile_stored_policy(&doc).unwrap_or_else(|e| panic!("{e:?}"));
+    let e = eval_with(&p, &json!({}), &Budget::unlimited());
+    assert_eq!(e.exceptions, vec!["rule_error:odd".to_string()]);
+    assert_eq!(e.matched_rule.as_deref(), Some("deep"));
+    assert_eq!(
+        e.route,
+        RouteKind::Human,
+        "AUTO with an exception goes to people"
+    );
+}
