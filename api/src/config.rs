@@ -81,6 +81,9 @@ pub struct Settings {
     pub ws_init_timeout_ms: u64,
     /// Subscriptions one WebSocket may hold at once (`COUNTERSIGN_WS_MAX_SUBSCRIPTIONS`).
     pub ws_max_subscriptions: usize,
+    /// Time one policy evaluation (one action) may take, in milliseconds; a rule still running
+    /// then is a `rule_error` (`COUNTERSIGN_POLICY_EVAL_TIMEOUT_MS`).
+    pub policy_eval_timeout_ms: u64,
 }
 
 impl Default for Settings {
@@ -111,6 +114,7 @@ impl Default for Settings {
             subscriber_buffer: 1024,
             ws_init_timeout_ms: 10_000,
             ws_max_subscriptions: 100,
+            policy_eval_timeout_ms: 1000,
         }
     }
 }
@@ -146,6 +150,11 @@ impl Settings {
             );
         }
         Ok(Duration::from_millis(self.scheduler_interval_ms))
+    }
+
+    /// The time one policy evaluation may take.
+    pub fn policy_eval_timeout(&self) -> Duration {
+        Duration::from_millis(self.policy_eval_timeout_ms)
     }
 
     /// The configured JWT algorithm.

@@ -20,8 +20,8 @@ use uuid::Uuid;
 
 use crate::domain::audit::{self, EventDraft, EventKind};
 use crate::domain::duration::format_duration;
-use crate::domain::policy::GuardrailBounds;
-use crate::domain::workflows::{self, validate_policy};
+use crate::domain::policy::{GuardrailBounds, compile_stored_policy};
+use crate::domain::workflows;
 use crate::error::{AppError, AppResult};
 
 /// The figures a guardrail looks at, over one trailing window.
@@ -173,9 +173,8 @@ pub async fn check_after_outcome(
     }
     let policy = workflows::policy(txn, &wf, wf.active_policy_version).await?;
     let document: Value = serde_json::from_str(&policy.document)?;
-    let Some(bounds) = validate_policy(&document, "policy")
+    let Some(bounds) = compile_stored_policy(&document)
         .map_err(AppError::internal)?
-        .1
         .guardrails
     else {
         return Ok(None);

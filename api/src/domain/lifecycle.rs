@@ -17,8 +17,11 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, ROLE_AGENT};
 use crate::domain::audit::{self, EventDraft, EventKind, content_hash, format_time};
-use crate::domain::policy::{ActionFacts, Evaluation, RouteKind, StepSpec, sample_pick};
-use crate::domain::workflows::{self, WorkflowKey, validate_policy};
+use crate::domain::policy::{
+    Evaluation, OwnedFacts, RouteKind, StepSpec, compile_stored_policy, evaluate_off_thread,
+    sample_pick,
+};
+use crate::domain::workflows::{self, WorkflowKey};
 use crate::domain::{execution, guardrails};
 use crate::error::{AppError, AppResult};
 use crate::store::{Store, ensure_tenant, is_unique_violation, now};
@@ -219,6 +222,22 @@ impl SubmitInput {
         Ok(())
     }
 
+    /// What the policy sees of this input.
+    pub(crate) fn facts(&self, workflow: &str) -> OwnedFacts {
+        OwnedFacts {
+            workflow: workflow.to_owned(),
+            action_type: self.action_type.clone(),
+            action: self.action.clone(),
+            amount: self.amount,
+            confidence: self.confidence,
+            currency: self.currency.clone(),
+            risk_flags: self.risk_flags.clone().unwrap_or_default(),
+            context: self.context.clone(),
+            model: self.model.clone(),
+            prompt_version: self.prompt_version.clone(),
+        }
+    }
+
     /// Hash of the whole input (money normalized), to tell a retry from a reuse of the key.
     fn fingerprint(&self) -> AppResult<String> {
         let mut normalized = self.clone();
@@ -262,11 +281,13 @@ fn replay(existing: approval_request::Model, fingerprint: &str) -> AppResult<Sub
 }
 
 /// Submits an action: validate, replay on a known idempotency key, route through the active
-/// policy, store the request with its steps and audit events.
+/// policy (off the async threads, within `eval_timeout`), store the request with its steps and
+/// audit events.
 pub async fn submit(
     store: &Store,
     caller: &Principal,
     input: SubmitInput,
+    eval_timeout: std::time::Duration,
 ) -> AppResult<SubmitOutcome> {
     caller.require_any(&[ROLE_AGENT], "submitAction")?;
     input.validate()?;
@@ -304,21 +325,9 @@ pub async fn submit(
     let id = Uuid::now_v7();
     let risk_flags = input.risk_flags.clone().unwrap_or_default();
 
-    let (_, compiled) = validate_policy(&policy_value, "policy").map_err(AppError::internal)?;
-    let mut eval = {
-        let facts = ActionFacts {
-            workflow: &wf.key,
-            action_type: &input.action_type,
-            action: &input.action,
-            amount: input.amount,
-            confidence: input.confidence,
-            risk_flags: &risk_flags,
-            context: input.context.as_ref(),
-            model: input.model.as_deref(),
-            prompt_version: input.prompt_version.as_deref(),
-        };
-        compiled.evaluate(&facts)
-    };
+    let compiled = compile_stored_policy(&policy_value).map_err(AppError::internal)?;
+    let (compiled, mut eval) =
+        evaluate_off_thread(compiled, input.facts(&wf.key), eval_timeout).await?;
     let duplicate_of = match &eval.duplicate_key {
         Some(key) => find_duplicate(&*txn, wf.id, key, at - compiled.duplicate_window).await?,
         None => None,

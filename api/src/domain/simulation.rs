@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, ROLE_ADMIN, ROLE_AUDITOR};
 use crate::domain::lifecycle::{SubmitInput, find_duplicate, route_of};
-use crate::domain::policy::{ActionFacts, CompiledPolicy, Evaluation};
+use crate::domain::policy::{
+    ActionFacts, Budget, CompiledPolicy, Evaluation, compile_stored_policy, off_thread,
+};
 use crate::domain::workflows::{self, validate_policy};
 use crate::error::{AppError, AppResult};
 use crate::store::{Store, now};
@@ -99,21 +101,21 @@ async fn candidate_or_active(
         None => {
             let active = workflows::policy(store.db(), wf, wf.active_policy_version).await?;
             let doc: Value = serde_json::from_str(&active.document)?;
-            Ok(validate_policy(&doc, "policy")
-                .map_err(AppError::internal)?
-                .1)
+            compile_stored_policy(&doc).map_err(AppError::internal)
         }
     }
 }
 
 /// Routes each action through `policy` (or the active one) as a submission would, without the
 /// workflow's mode and without storing anything. Duplicates are looked up among stored requests.
+/// The rules run off the async threads, each action within `eval_timeout` as in a submission.
 pub async fn simulate(
     store: &Store,
     caller: &Principal,
     workflow_key: &str,
     policy: Option<&Value>,
     actions: Vec<SubmitInput>,
+    eval_timeout: std::time::Duration,
 ) -> AppResult<Vec<RouteDecision>> {
     may_dry_run(caller, "simulatePolicy")?;
     if actions.len() > MAX_SIMULATED {
@@ -127,7 +129,6 @@ pub async fn simulate(
         .ok_or_else(|| AppError::NotFound(format!("workflow {workflow_key:?}")))?;
     let compiled = candidate_or_active(store, &wf, policy).await?;
     let at = now();
-    let mut out = Vec::with_capacity(actions.len());
     for (i, action) in actions.iter().enumerate() {
         action.validate().map_err(|e| match e {
             AppError::BadInput { mut path, message } => {
@@ -138,18 +139,20 @@ pub async fn simulate(
             }
             other => other,
         })?;
-        let risk_flags = action.risk_flags.clone().unwrap_or_default();
-        let mut eval = compiled.evaluate(&ActionFacts {
-            workflow: &wf.key,
-            action_type: &action.action_type,
-            action: &action.action,
-            amount: action.amount,
-            confidence: action.confidence,
-            risk_flags: &risk_flags,
-            context: action.context.as_ref(),
-            model: action.model.as_deref(),
-            prompt_version: action.prompt_version.as_deref(),
-        });
+    }
+    let facts: Vec<_> = actions.iter().map(|a| a.facts(&wf.key)).collect();
+    let (compiled, evals) = off_thread(move |cancel| {
+        let evals: Vec<Evaluation> = facts
+            .iter()
+            .map(|f| {
+                compiled.evaluate_within(&f.facts(), &Budget::new(eval_timeout, cancel.clone()))
+            })
+            .collect();
+        (compiled, evals)
+    })
+    .await?;
+    let mut out = Vec::with_capacity(actions.len());
+    for (action, mut eval) in actions.iter().zip(evals) {
         if let Some(key) = &eval.duplicate_key
             && find_duplicate(store.db(), wf.id, key, at - compiled.duplicate_window)
                 .await?
@@ -158,13 +161,17 @@ pub async fn simulate(
             eval.exceptions.push("duplicate".to_owned());
         }
         compiled.apply_overrides(&mut eval, false);
-        out.push(RouteDecision::from_eval(eval, risk_flags));
+        out.push(RouteDecision::from_eval(
+            eval,
+            action.risk_flags.clone().unwrap_or_default(),
+        ));
     }
     Ok(out)
 }
 
 /// Replays the workflow's requests submitted in `[from, to)` through `policy`. The evaluation runs
 /// off the async runtime, a page at a time; a request that was a duplicate stays one.
+#[allow(clippy::too_many_arguments)] // one argument per GraphQL argument, plus the budget
 pub async fn backtest(
     store: &Store,
     caller: &Principal,
@@ -173,6 +180,7 @@ pub async fn backtest(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     max_changes: usize,
+    eval_timeout: std::time::Duration,
 ) -> AppResult<BacktestReport> {
     may_dry_run(caller, "backtestPolicy")?;
     if let (Some(f), Some(t)) = (from, to)
@@ -207,13 +215,17 @@ pub async fn backtest(
         after = Some(last.id);
         let full = page.len() as u64 == BACKTEST_PAGE;
         let key = wf.key.clone();
-        let (back, results) = tokio::task::spawn_blocking(move || {
-            let results: AppResult<Vec<(Uuid, Route, RouteDecision)>> =
-                page.iter().map(|r| replay(&compiled, &key, r)).collect();
+        let (back, results) = off_thread(move |cancel| {
+            let results: AppResult<Vec<(Uuid, Route, RouteDecision)>> = page
+                .iter()
+                .map(|r| {
+                    let budget = Budget::new(eval_timeout, cancel.clone());
+                    replay(&compiled, &key, r, &budget)
+                })
+                .collect();
             (compiled, results)
         })
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
         compiled = back;
         for (id, was, decision) in results? {
             report.total += 1;
@@ -247,6 +259,7 @@ fn replay(
     compiled: &CompiledPolicy,
     workflow: &str,
     r: &approval_request::Model,
+    budget: &std::sync::Arc<Budget>,
 ) -> AppResult<(Uuid, Route, RouteDecision)> {
     let action: Value = serde_json::from_str(&r.action)?;
     let context: Option<Value> = r.context.as_deref().map(serde_json::from_str).transpose()?;
@@ -258,17 +271,19 @@ fn replay(
         .map(Decimal::from_str)
         .transpose()
         .map_err(AppError::internal)?;
-    let mut eval = compiled.evaluate(&ActionFacts {
+    let facts = ActionFacts {
         workflow,
         action_type: &r.action_type,
         action: &action,
         amount,
         confidence: r.confidence,
+        currency: r.currency.as_deref(),
         risk_flags: &risk_flags,
         context: context.as_ref(),
         model: r.model.as_deref(),
         prompt_version: r.prompt_version.as_deref(),
-    });
+    };
+    let mut eval = compiled.evaluate_within(&facts, budget);
     if stored_exceptions.iter().any(|e| e == "duplicate") {
         eval.exceptions.push("duplicate".to_owned());
     }

@@ -2,9 +2,9 @@
 //! the filter in and the analytics crate's report out; the work happens in
 //! `domain::analytics`.
 
+use crate::graphql::scalars::Decimal;
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 
 use super::ContextExt;
 use crate::error::ApiResult;
@@ -147,10 +147,10 @@ pub struct CostSummary {
 impl From<a::CostSummary> for CostSummary {
     fn from(c: a::CostSummary) -> Self {
         CostSummary {
-            ai_cost_usd: c.ai_cost_usd,
-            review_cost_usd: c.review_cost_usd,
-            total_cost_usd: c.total_cost_usd,
-            cost_per_request_usd: c.cost_per_request_usd,
+            ai_cost_usd: c.ai_cost_usd.into(),
+            review_cost_usd: c.review_cost_usd.into(),
+            total_cost_usd: c.total_cost_usd.into(),
+            cost_per_request_usd: c.cost_per_request_usd.map(Into::into),
         }
     }
 }
@@ -172,8 +172,8 @@ impl From<a::RoiSummary> for RoiSummary {
     fn from(r: a::RoiSummary) -> Self {
         RoiSummary {
             hours_saved: r.hours_saved,
-            value_saved_usd: r.value_saved_usd,
-            net_value_usd: r.net_value_usd,
+            value_saved_usd: r.value_saved_usd.into(),
+            net_value_usd: r.net_value_usd.into(),
             roi: r.roi,
         }
     }
@@ -281,7 +281,7 @@ impl From<a::Report> for AnalyticsReport {
                     rejected: int(p.rejected),
                     errors: int(p.errors),
                     p50_cycle_seconds: p.p50_cycle_seconds,
-                    ai_cost_usd: p.ai_cost_usd,
+                    ai_cost_usd: p.ai_cost_usd.into(),
                 })
                 .collect(),
         }

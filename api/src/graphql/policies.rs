@@ -75,12 +75,14 @@ impl PolicyQuery {
     ) -> ApiResult<Vec<RouteDecision>> {
         let p = ctx.principal()?;
         let actions = actions.into_iter().map(to_submit_input).collect();
+        let state = ctx.state()?;
         let decisions = simulation::simulate(
-            &ctx.state()?.store,
+            &state.store,
             p,
             &workflow_key,
             policy.as_ref().map(|j| &j.0),
             actions,
+            state.settings.policy_eval_timeout(),
         )
         .await?;
         Ok(decisions
@@ -107,14 +109,16 @@ impl PolicyQuery {
         #[graphql(default = 1000, validator(minimum = 0, maximum = 100000))] max_changes: i32,
     ) -> ApiResult<BacktestReport> {
         let p = ctx.principal()?;
+        let state = ctx.state()?;
         let r = simulation::backtest(
-            &ctx.state()?.store,
+            &state.store,
             p,
             &workflow_key,
             &policy.0,
             from,
             to,
             max_changes as usize,
+            state.settings.policy_eval_timeout(),
         )
         .await?;
         Ok(BacktestReport {

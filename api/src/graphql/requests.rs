@@ -1,8 +1,8 @@
 //! Approval request queries and the submit/decide mutations.
 
+use crate::graphql::scalars::Decimal;
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -31,7 +31,7 @@ pub(crate) fn to_submit_input(input: SubmitActionInput) -> lifecycle::SubmitInpu
         action: input.action.0,
         recommendation: input.recommendation,
         confidence: input.confidence,
-        amount: input.amount,
+        amount: input.amount.map(Into::into),
         currency: input.currency,
         risk_flags: input.risk_flags,
         sources: input.sources.map(|s| {
@@ -46,7 +46,7 @@ pub(crate) fn to_submit_input(input: SubmitActionInput) -> lifecycle::SubmitInpu
         context: input.context.map(|c| c.0),
         model: input.model,
         prompt_version: input.prompt_version,
-        cost_usd: input.cost_usd,
+        cost_usd: input.cost_usd.map(Into::into),
     }
 }
 
@@ -247,7 +247,9 @@ impl RequestMutation {
             .into());
         }
         let input = to_submit_input(input);
-        let outcome = lifecycle::submit(&ctx.state()?.store, p, input).await?;
+        let state = ctx.state()?;
+        let timeout = state.settings.policy_eval_timeout();
+        let outcome = lifecycle::submit(&state.store, p, input, timeout).await?;
         Ok(SubmitActionPayload {
             route: outcome.request.route.into(),
             request: ApprovalRequest(outcome.request),

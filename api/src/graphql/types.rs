@@ -1,13 +1,13 @@
 //! GraphQL output types and enums: thin views over stored rows. Field resolvers that need more
 //! rows (steps, decisions, history, policies) load them on demand.
 
+use crate::graphql::scalars::Decimal;
 use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use countersign_entity::enums as db;
 use countersign_entity::{
     approval_request, approval_step, audit_event, decision, outbox, policy_version, workflow,
 };
-use rust_decimal::Decimal;
 use serde_json::Value;
 use std::str::FromStr;
 
@@ -59,7 +59,11 @@ fn json_text(text: &str) -> ApiResult<Json<Value>> {
 
 fn decimal_text(text: &Option<String>) -> ApiResult<Option<Decimal>> {
     text.as_deref()
-        .map(|t| Decimal::from_str(t).map_err(|e| AppError::internal(e).into()))
+        .map(|t| {
+            rust_decimal::Decimal::from_str(t)
+                .map(Decimal)
+                .map_err(|e| AppError::internal(e).into())
+        })
         .transpose()
 }
 
@@ -123,8 +127,10 @@ impl Workflow {
             minutes_saved_per_auto: self.0.minutes_saved_per_auto,
             minutes_saved_per_assisted: self.0.minutes_saved_per_assisted,
             reviewer_minutes_per_decision: self.0.reviewer_minutes_per_decision,
-            hourly_rate_usd: Decimal::from_str(&self.0.hourly_rate_usd)
-                .map_err(AppError::internal)?,
+            hourly_rate_usd: Decimal(
+                rust_decimal::Decimal::from_str(&self.0.hourly_rate_usd)
+                    .map_err(AppError::internal)?,
+            ),
         })
     }
     /// Where approved actions are delivered, if anywhere (the signing secret is never shown).

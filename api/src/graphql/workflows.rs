@@ -1,7 +1,7 @@
 //! Workflow queries and mutations.
 
+use crate::graphql::scalars::Decimal;
 use async_graphql::{Context, InputObject, Json, Object};
-use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::ContextExt;
@@ -81,7 +81,7 @@ impl WorkflowMutation {
                 minutes_saved_per_auto: r.minutes_saved_per_auto,
                 minutes_saved_per_assisted: r.minutes_saved_per_assisted,
                 reviewer_minutes_per_decision: r.reviewer_minutes_per_decision,
-                hourly_rate_usd: r.hourly_rate_usd,
+                hourly_rate_usd: r.hourly_rate_usd.map(Into::into),
             }),
         };
         Ok(Workflow(

@@ -27,7 +27,22 @@ db_tests!(
     cancel_request_by_submitter_or_admin,
     requests_waiting_longer_than_a_duration,
     readme_pattern_policies_are_accepted,
+    an_absent_fact_fails_closed_to_people,
+    a_when_that_is_not_a_condition_is_refused_when_stored,
+    expensive_rules_are_refused_when_stored,
 );
+
+fn no_time_for_policies(settings: &mut countersign::config::Settings) {
+    settings.policy_eval_timeout_ms = 0;
+}
+
+db_tests!(no_time_for_policies; an_evaluation_over_budget_is_a_rule_error_and_goes_to_people);
+
+fn short_policy_deadline(settings: &mut countersign::config::Settings) {
+    settings.policy_eval_timeout_ms = 200;
+}
+
+db_tests!(short_policy_deadline; a_rule_running_past_the_deadline_is_stopped_and_goes_to_people);
 
 fn second_admin(app: &TestApp) -> String {
     app.token(TENANT, "bob-admin", &["admin"])
@@ -620,4 +635,281 @@ async fn readme_pattern_policies_are_accepted(app: &TestApp) {
             i + 1
         );
     }
+}
+
+/// A refund without an amount, for workflow `wf`.
+fn refund_without_amount(wf: &str, key: &str) -> Value {
+    let mut input = refund(wf, key, "1");
+    input.as_object_mut().map(|o| o.remove("amount"));
+    input
+}
+
+fn one_rule(name: &str, when: &str, route: &str) -> Value {
+    json!({
+        "rules": [ { "name": name, "when": when, "route": route } ],
+        "default": { "route": "HUMAN", "steps": [ { "role": "support_agent" } ] }
+    })
+}
+
+async fn an_absent_fact_fails_closed_to_people(app: &TestApp) {
+    create_workflow(app, "bare", one_rule("small", "amount < 50.0", "AUTO")).await;
+    create_workflow(
+        app,
+        "guarded",
+        one_rule("small", "has_amount && amount < 50.0", "AUTO"),
+    )
+    .await;
+
+    // Before: no amount read as 0.0, so `amount < 50.0` auto-approved it.
+    let out = submit(app, refund_without_amount("bare", "no-amount-1")).await;
+    assert_eq!(out["route"], "HUMAN", "{out}");
+    assert_eq!(out["request"]["status"], "PENDING");
+    assert_eq!(out["request"]["matchedRule"], Value::Null);
+    assert_eq!(out["request"]["exceptions"], json!(["rule_error:small"]));
+    assert_eq!(out["request"]["steps"][0]["role"], "support_agent");
+    // With the amount given, the same rule matches as before.
+    let out = submit(app, refund("bare", "with-amount-1", "20")).await;
+    assert_eq!(out["route"], "AUTO");
+    assert_eq!(out["request"]["exceptions"], json!([]));
+
+    // The guard evaluates cleanly: no amount → the rule does not match, no error.
+    let out = submit(app, refund_without_amount("guarded", "no-amount-2")).await;
+    assert_eq!(out["route"], "HUMAN");
+    assert_eq!(out["request"]["exceptions"], json!([]));
+    let out = submit(app, refund("guarded", "with-amount-2", "20")).await;
+    assert_eq!(out["route"], "AUTO");
+    assert_eq!(out["request"]["matchedRule"], "small");
+
+    // simulatePolicy says the same, for the active policy and for a candidate.
+    let actions = json!([
+        refund_without_amount("bare", "sim-1"),
+        refund("bare", "sim-2", "20")
+    ]);
+    let sim = app
+        .data(
+            &admin(app),
+            SIMULATE,
+            json!({ "key": "bare", "actions": actions }),
+        )
+        .await;
+    let decisions = &sim["simulatePolicy"];
+    assert_eq!(decisions[0]["route"], "HUMAN");
+    assert_eq!(decisions[0]["exceptions"], json!(["rule_error:small"]));
+    assert_eq!(decisions[1]["route"], "AUTO");
+    let sim = app
+        .data(
+            &admin(app),
+            SIMULATE,
+            json!({ "key": "bare", "p": one_rule("small", "has_amount && amount < 50.0", "AUTO"), "actions": actions }),
+        )
+        .await;
+    let decisions = &sim["simulatePolicy"];
+    assert_eq!(decisions[0]["route"], "HUMAN");
+    assert_eq!(decisions[0]["exceptions"], json!([]));
+    assert_eq!(decisions[1]["route"], "AUTO");
+}
+
+/// Asserts a BAD_USER_INPUT whose message contains each of `mentions`.
+fn assert_refused(what: &str, body: &Value, mentions: &[&str]) {
+    let err = &body["errors"][0];
+    assert_eq!(
+        err["extensions"]["code"], "BAD_USER_INPUT",
+        "{what}: {body}"
+    );
+    let message = err["message"].as_str().unwrap_or_default();
+    for m in mentions {
+        assert!(message.contains(m), "{what}: {m:?} not in {message:?}");
+    }
+}
+
+async fn a_when_that_is_not_a_condition_is_refused_when_stored(app: &TestApp) {
+    create_workflow(app, "refunds", refund_policy()).await;
+    let stored = || async {
+        (
+            app.count("workflows").await,
+            app.count("policy_versions").await,
+            app.count("audit_events").await,
+        )
+    };
+    let before = stored().await;
+    for when in [
+        "amount + 1.0",
+        "'yes'",
+        "action.urgent",
+        "risk_flags.map(f, f == 'x')",
+    ] {
+        let policy = one_rule("odd-rule", when, "AUTO");
+        let body = app
+            .gql(
+                &admin(app),
+                CREATE_WORKFLOW,
+                json!({ "input": { "key": "odd", "name": "Odd", "policy": policy } }),
+            )
+            .await;
+        assert_refused(
+            &format!("createWorkflow {when}"),
+            &body,
+            &["\"odd-rule\"", "must be a condition"],
+        );
+        let body = app
+            .gql(
+                &admin(app),
+                PROPOSE,
+                json!({ "key": "refunds", "p": policy }),
+            )
+            .await;
+        assert_refused(
+            &format!("proposePolicy {when}"),
+            &body,
+            &["\"odd-rule\"", "must be a condition"],
+        );
+        let body = app
+            .gql(
+                &admin(app),
+                SIMULATE,
+                json!({ "key": "refunds", "p": policy, "actions": [refund("refunds", "s-1", "20")] }),
+            )
+            .await;
+        assert_refused(
+            &format!("simulatePolicy {when}"),
+            &body,
+            &["\"odd-rule\"", "must be a condition"],
+        );
+    }
+    assert_eq!(stored().await, before, "nothing was stored");
+}
+
+/// Ten digits nested seven deep: 10^7 iterations from a 298-byte rule, accepted before the
+/// limits (about 30 CPU-seconds per action in a debug build).
+fn nested_digits(levels: usize) -> String {
+    let mut expr = String::from("true");
+    for i in (0..levels).rev() {
+        expr = format!("[0,1,2,3,4,5,6,7,8,9].all(x{i}, x{i} >= 0 && {expr})");
+    }
+    expr
+}
+
+async fn expensive_rules_are_refused_when_stored(app: &TestApp) {
+    create_workflow(app, "refunds", refund_policy()).await;
+    let before = (
+        app.count("workflows").await,
+        app.count("policy_versions").await,
+    );
+    let bomb = nested_digits(7);
+    assert!(bomb.len() < 300);
+    let brackets = format!("{}true{}", "(".repeat(40), ")".repeat(40));
+    let cases = [
+        (bomb.as_str(), "MAX_COMPREHENSION_NESTING"),
+        (brackets.as_str(), "MAX_BRACKET_NESTING"),
+    ];
+    for (when, limit) in cases {
+        let policy = one_rule("costly", when, "AUTO");
+        let body = app
+            .gql(
+                &admin(app),
+                CREATE_WORKFLOW,
+                json!({ "input": { "key": "costly", "name": "Costly", "policy": policy } }),
+            )
+            .await;
+        assert_refused(
+            &format!("createWorkflow {limit}"),
+            &body,
+            &["\"costly\"", limit],
+        );
+        let body = app
+            .gql(
+                &admin(app),
+                PROPOSE,
+                json!({ "key": "refunds", "p": policy }),
+            )
+            .await;
+        assert_refused(
+            &format!("proposePolicy {limit}"),
+            &body,
+            &["\"costly\"", limit],
+        );
+        let body = app
+            .gql(
+                &admin(app),
+                SIMULATE,
+                json!({ "key": "refunds", "p": policy, "actions": [refund("refunds", "s-1", "20")] }),
+            )
+            .await;
+        assert_refused(
+            &format!("simulatePolicy {limit}"),
+            &body,
+            &["\"costly\"", limit],
+        );
+    }
+    assert_eq!(
+        (
+            app.count("workflows").await,
+            app.count("policy_versions").await
+        ),
+        before
+    );
+    // The server is still there and still routes.
+    assert_eq!(
+        submit(app, refund("refunds", "after", "20")).await["route"],
+        "AUTO"
+    );
+}
+
+async fn an_evaluation_over_budget_is_a_rule_error_and_goes_to_people(app: &TestApp) {
+    // With no time at all, the first rule is over budget: nothing can be auto-approved.
+    create_workflow(app, "refunds", refund_policy()).await;
+    let out = submit(app, refund("refunds", "no-time-1", "20")).await;
+    assert_eq!(out["route"], "HUMAN", "{out}");
+    assert_eq!(
+        out["request"]["exceptions"],
+        json!(["rule_error:blocked-country"])
+    );
+    assert_eq!(out["request"]["status"], "PENDING");
+    let sim = app
+        .data(
+            &admin(app),
+            SIMULATE,
+            json!({ "key": "refunds", "actions": [refund("refunds", "no-time-2", "20")] }),
+        )
+        .await;
+    assert_eq!(sim["simulatePolicy"][0]["route"], "HUMAN");
+    assert_eq!(
+        sim["simulatePolicy"][0]["exceptions"],
+        json!(["rule_error:blocked-country"])
+    );
+}
+
+async fn a_rule_running_past_the_deadline_is_stopped_and_goes_to_people(app: &TestApp) {
+    // Quadratic in the action: 50,000 items make 2.5e9 iterations, hours of CPU without the
+    // deadline, which stops it inside its loops.
+    let policy = json!({
+        "rules": [
+            { "name": "pairs", "when": "has(action.items) && action.items.all(a, action.items.all(b, a == b || a != b))", "route": "AUTO" }
+        ],
+        "default": { "route": "AUTO", "steps": [ { "role": "support_agent" } ] }
+    });
+    create_workflow(app, "refunds", policy).await;
+    let mut input = refund("refunds", "slow-1", "20");
+    input["action"] = json!({ "items": vec![0; 50_000] });
+    let started = std::time::Instant::now();
+    let out = submit(app, input).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out["route"], "HUMAN", "{out}");
+    assert_eq!(out["request"]["exceptions"], json!(["rule_error:pairs"]));
+    // The same action with a small list routes AUTO as written.
+    let mut input = refund("refunds", "fast-1", "20");
+    input["action"] = json!({ "items": [1, 2, 3] });
+    assert_eq!(submit(app, input).await["route"], "AUTO");
+    // The server kept answering.
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(health.ok(), Some(200));
 }

@@ -12,6 +12,8 @@ db_tests!(
     invariant_6_bad_input_is_refused_whole_on_submit,
     invariant_6_bad_input_is_refused_whole_on_create_workflow,
     duplicate_workflow_key_is_conflict,
+    money_is_a_decimal_string_and_a_json_number_is_refused,
+    money_strings_are_kept_exactly,
     page_sizes_cursors_and_ids_are_checked,
     pages_follow_end_cursor_and_queue_shows_what_the_caller_may_decide,
 );
@@ -566,4 +568,177 @@ async fn pages_follow_end_cursor_and_queue_shows_what_the_caller_may_decide(app:
         assert_eq!(q.len(), 4);
         assert!(!q.contains(decided));
     }
+}
+
+/// Asserts a `BAD_USER_INPUT` whose message explains that money is a decimal string.
+fn assert_money_number_refused(what: &str, body: &Value) {
+    let err = &body["errors"][0];
+    assert_eq!(
+        err["extensions"]["code"], "BAD_USER_INPUT",
+        "{what}: {body}"
+    );
+    let message = err["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("decimal string") && message.contains("loses digits"),
+        "{what}: the message should say why: {message:?}"
+    );
+    let data = &body["data"];
+    assert!(
+        data.is_null()
+            || data
+                .as_object()
+                .is_some_and(|o| o.values().all(Value::is_null)),
+        "{what}: {body}"
+    );
+}
+
+async fn money_is_a_decimal_string_and_a_json_number_is_refused(app: &TestApp) {
+    create_workflow(app, "refunds", refund_policy()).await;
+    let counts = || async {
+        (
+            app.count("approval_requests").await,
+            app.count("audit_events").await,
+            app.count("workflows").await,
+        )
+    };
+    let before = counts().await;
+
+    // In variables: amount and costUsd.
+    for (field, number) in [
+        ("amount", json!(0.30000000000000004)),
+        ("amount", json!(12)),
+        ("amount", json!(1e20)),
+        ("costUsd", json!(0.1)),
+        ("costUsd", json!(3)),
+    ] {
+        let input = with(refund("refunds", "num-1", "20.00"), field, number.clone());
+        let body = app
+            .gql(&agent(app), SUBMIT, json!({ "input": input }))
+            .await;
+        assert_money_number_refused(&format!("{field} = {number} in variables"), &body);
+    }
+    // Written inline in the operation.
+    for (field, literal) in [("amount", "0.30000000000000004"), ("costUsd", "12")] {
+        let other = if field == "amount" {
+            "costUsd"
+        } else {
+            "amount"
+        };
+        let query = format!(
+            r#"mutation {{ submitAction(input: {{ workflowKey: "refunds", idempotencyKey: "num-inline", actionType: "refund.issue", title: "Refund", action: {{ order: "A-1" }}, {field}: {literal}, {other}: "1.00" }}) {{ route }} }}"#
+        );
+        let body = app.gql(&agent(app), &query, json!({})).await;
+        assert_money_number_refused(&format!("{field}: {literal} inline"), &body);
+    }
+    // hourlyRateUsd of createWorkflow, in variables and inline.
+    let body = app
+        .gql(
+            &admin(app),
+            CREATE_WORKFLOW,
+            json!({ "input": { "key": "num-wf", "name": "Numbers", "policy": refund_policy(), "roi": { "hourlyRateUsd": 60.5 } } }),
+        )
+        .await;
+    assert_money_number_refused("hourlyRateUsd in variables", &body);
+    let body = app
+        .gql(
+            &admin(app),
+            r#"mutation($p: JSON!) { createWorkflow(input: { key: "num-wf", name: "Numbers", policy: $p, roi: { hourlyRateUsd: 60.5 } }) { key } }"#,
+            json!({ "p": refund_policy() }),
+        )
+        .await;
+    assert_money_number_refused("hourlyRateUsd inline", &body);
+    // Strings that are not plain decimals are refused too.
+    for text in ["1e3", "+5", " 5", "5.", "0x10", "NaN", "1.2.3", "12,50"] {
+        let input = with(refund("refunds", "str-1", "20.00"), "amount", json!(text));
+        let body = app
+            .gql(&agent(app), SUBMIT, json!({ "input": input }))
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{text:?}: {body}"
+        );
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("decimal"),
+            "{text:?}: {body}"
+        );
+    }
+    assert_eq!(counts().await, before, "nothing was written");
+}
+
+async fn money_strings_are_kept_exactly(app: &TestApp) {
+    create_workflow(app, "refunds", refund_policy()).await;
+    const READ: &str = "query($id: ID!) { approvalRequest(id: $id) { amount costUsd } }";
+    // Every digit of a large amount survives (as a JSON number it would become 1e15).
+    let mut input = refund("refunds", "big-1", "999999999999999.99999999");
+    input["costUsd"] = json!("0.00000001");
+    let out = submit(app, input).await;
+    let id = out["request"]["id"].as_str().unwrap_or_default().to_owned();
+    let read = app.data(&admin(app), READ, json!({ "id": id })).await;
+    assert_eq!(
+        read["approvalRequest"],
+        json!({ "amount": "999999999999999.99999999", "costUsd": "0.00000001" })
+    );
+    // 0.30000000000000004 as a string arrives exactly, and the amount's documented limit of 8
+    // decimals refuses it rather than rounding it.
+    let before = app.count("approval_requests").await;
+    let input = with(
+        refund("refunds", "exact-1", "20"),
+        "amount",
+        json!("0.30000000000000004"),
+    );
+    let body = app
+        .gql(&agent(app), SUBMIT, json!({ "input": input }))
+        .await;
+    assert_bad_input(
+        "17 decimals",
+        &body,
+        &json!(["input", "amount"]),
+        "8 decimals",
+    );
+    assert_eq!(app.count("approval_requests").await, before);
+    let input = with(
+        refund("refunds", "exact-2", "20"),
+        "amount",
+        json!("0.30000001"),
+    );
+    let out = submit(app, input).await;
+    let id = out["request"]["id"].as_str().unwrap_or_default().to_owned();
+    let read = app.data(&admin(app), READ, json!({ "id": id })).await;
+    assert_eq!(read["approvalRequest"]["amount"], "0.30000001");
+    // More digits than a decimal holds exactly is refused, not rounded.
+    let input = with(
+        refund("refunds", "exact-3", "20"),
+        "amount",
+        json!("0.30000000000000000000000000001"),
+    );
+    let body = app
+        .gql(&agent(app), SUBMIT, json!({ "input": input }))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("28 digits"),
+        "{body}"
+    );
+
+    // hourlyRateUsd keeps its 27 digits.
+    let data = app
+        .data(
+            &admin(app),
+            "mutation($p: JSON!) { createWorkflow(input: { key: \"rates\", name: \"Rates\", policy: $p, roi: { hourlyRateUsd: \"123456789012345678.123456789\" } }) { roi { hourlyRateUsd } } }",
+            json!({ "p": refund_policy() }),
+        )
+        .await;
+    assert_eq!(
+        data["createWorkflow"]["roi"]["hourlyRateUsd"],
+        "123456789012345678.123456789"
+    );
 }

@@ -5,13 +5,14 @@
 use std::collections::HashSet;
 use std::str::FromStr;
 
-use cel::common::ast::{EntryExpr, Expr};
+use cel::common::ast::{CallExpr, EntryExpr, Expr, operators};
 use cel::{IdedExpr, Program};
 use chrono::Duration;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::document::{DefaultDoc, PolicyDocument, RouteDoc, StepDoc};
+use super::evaluate::{BUDGET_FUNCTION, OPTIONAL_FACTS};
 use crate::domain::duration::parse_duration;
 
 /// Variables the evaluator binds; anything else named in an expression is refused.
@@ -21,10 +22,15 @@ pub(crate) const VARIABLES: &[&str] = &[
     "amount",
     "has_amount",
     "confidence",
+    "has_confidence",
+    "currency",
+    "has_currency",
     "risk_flags",
     "context",
     "model",
+    "has_model",
     "prompt_version",
+    "has_prompt_version",
     "workflow",
 ];
 
@@ -45,7 +51,26 @@ const TYPE_NAMES: &[&str] = &[
 const MAX_RULES: usize = 200;
 const MAX_STEPS: usize = 10;
 const MAX_QUORUM: u32 = 50;
-const MAX_EXPRESSION_LEN: usize = 4096;
+/// Limits on one CEL expression, checked when a policy is stored, so that no stored expression
+/// can be expensive whatever it is given (docs/policy.md, "Limits").
+pub(crate) const MAX_EXPRESSION_LEN: usize = 4096;
+/// Nodes of the expression tree after macro expansion.
+pub(crate) const MAX_NODES: usize = 1000;
+/// Nesting depth of the expression tree after macro expansion.
+pub(crate) const MAX_DEPTH: usize = 48;
+/// Comprehensions (`all`, `exists`, `exists_one`, `map`, `filter`) in one expression.
+pub(crate) const MAX_COMPREHENSIONS: usize = 8;
+/// Comprehensions nested in the body of another, counting the outer one: 2 allows
+/// `a.exists(x, x.b.exists(y, …))` and nothing deeper.
+pub(crate) const MAX_COMPREHENSION_NESTING: usize = 2;
+/// Elements of one list or map literal.
+pub(crate) const MAX_LITERAL_ELEMENTS: usize = 256;
+/// Brackets — `(`, `[`, `{` — open at once in the source. The CEL parser recurses about ten
+/// stack frames per bracket; without this a 40-byte `((((…` would overflow its stack.
+pub(crate) const MAX_BRACKET_NESTING: usize = 16;
+/// Stack the compiler and the evaluator run on (grown on demand with `stacker`): far more than
+/// the limits above need, so no accepted expression can overflow it.
+pub(crate) const CEL_STACK_BYTES: usize = 32 * 1024 * 1024;
 
 /// Why a policy was refused: where (a path into the document) and what.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,13 +129,13 @@ pub enum CompiledRoute {
 
 pub(crate) struct CompiledRule {
     pub name: String,
-    pub when: Program,
+    pub when: IdedExpr,
     pub route: CompiledRoute,
 }
 
 pub(crate) struct CompiledValidation {
     pub name: String,
-    pub check: Program,
+    pub check: IdedExpr,
 }
 
 /// Guardrail bounds, compiled.
@@ -135,7 +160,7 @@ pub struct CompiledPolicy {
     /// Steps that exception review and MANUAL_ONLY use (the default route's steps).
     pub(crate) fallback_steps: Vec<StepSpec>,
     pub(crate) validations: Vec<CompiledValidation>,
-    pub(crate) duplicate_key: Option<Program>,
+    pub(crate) duplicate_key: Option<IdedExpr>,
     /// How far back duplicates are looked for.
     pub duplicate_window: Duration,
     /// Role overdue steps escalate to.
@@ -174,8 +199,30 @@ pub fn parse_policy(value: &Value) -> Result<PolicyDocument, PolicyError> {
     })
 }
 
-/// Compiles and validates a parsed document.
+/// Compiles and validates a parsed document that is about to be stored (or simulated): every
+/// check, including that conditions are boolean and the cost limits.
 pub fn compile_policy(doc: &PolicyDocument) -> Result<CompiledPolicy, PolicyError> {
+    compile_with(doc, Checks::Store)
+}
+
+/// Compiles a document that is already stored, to evaluate it. The checks added after a policy
+/// may have been stored (boolean conditions, cost limits) are not applied again, so an upgrade
+/// never makes a stored policy unusable: such a rule errs at run time (`rule_error`, people
+/// decide) and the evaluation's deadline bounds its cost.
+pub fn compile_stored_policy(value: &Value) -> Result<CompiledPolicy, PolicyError> {
+    compile_with(&parse_policy(value)?, Checks::Stored)
+}
+
+/// Which checks a compilation applies.
+#[derive(Clone, Copy, PartialEq)]
+enum Checks {
+    /// Everything: the document is being stored or simulated.
+    Store,
+    /// What evaluation needs: the document was accepted when it was stored.
+    Stored,
+}
+
+fn compile_with(doc: &PolicyDocument, checks: Checks) -> Result<CompiledPolicy, PolicyError> {
     if doc.rules.len() > MAX_RULES {
         return Err(PolicyError::at(
             "rules",
@@ -206,6 +253,8 @@ pub fn compile_policy(doc: &PolicyDocument) -> Result<CompiledPolicy, PolicyErro
             &format!("{base}.when"),
             &format!("rule {:?}", rule.name),
             &rule.when,
+            Want::Bool,
+            checks,
         )?;
         any_auto |= rule.route == RouteDoc::Auto;
         let route = compile_route(
@@ -305,6 +354,8 @@ pub fn compile_policy(doc: &PolicyDocument) -> Result<CompiledPolicy, PolicyErro
             &format!("{base}.check"),
             &format!("validation {:?}", v.name),
             &v.check,
+            Want::Bool,
+            checks,
         )?;
         validations.push(CompiledValidation {
             name: v.name.clone(),
@@ -313,7 +364,13 @@ pub fn compile_policy(doc: &PolicyDocument) -> Result<CompiledPolicy, PolicyErro
     }
 
     let duplicate_key = match &doc.duplicate_key {
-        Some(expr) => Some(compile_expr("duplicateKey", "duplicateKey", expr)?),
+        Some(expr) => Some(compile_expr(
+            "duplicateKey",
+            "duplicateKey",
+            expr,
+            Want::Any,
+            checks,
+        )?),
         None => None,
     };
     if doc.duplicate_window.is_some() && duplicate_key.is_none() {
@@ -519,7 +576,36 @@ fn check_name(path: &str, name: &str) -> Result<(), PolicyError> {
     }
 }
 
-fn compile_expr(path: &str, what: &str, source: &str) -> Result<Program, PolicyError> {
+/// What an expression must evaluate to.
+#[derive(Clone, Copy, PartialEq)]
+enum Want {
+    /// A rule's `when` or a validation's `check`.
+    Bool,
+    /// The duplicate key (a string or an integer, checked when evaluated).
+    Any,
+}
+
+fn compile_expr(
+    path: &str,
+    what: &str,
+    source: &str,
+    want: Want,
+    checks: Checks,
+) -> Result<IdedExpr, PolicyError> {
+    // Parsing and walking the tree recurse once per level; a fresh stack segment makes that safe
+    // on any thread (the async workers have 2 MiB).
+    stacker::grow(CEL_STACK_BYTES, || {
+        compile_expr_on_stack(path, what, source, want, checks)
+    })
+}
+
+fn compile_expr_on_stack(
+    path: &str,
+    what: &str,
+    source: &str,
+    want: Want,
+    checks: Checks,
+) -> Result<IdedExpr, PolicyError> {
     if source.trim().is_empty() {
         return Err(PolicyError::at(
             path,
@@ -529,7 +615,19 @@ fn compile_expr(path: &str, what: &str, source: &str) -> Result<Program, PolicyE
     if source.len() > MAX_EXPRESSION_LEN {
         return Err(PolicyError::at(
             path,
-            format!("{what}: expression longer than {MAX_EXPRESSION_LEN} bytes"),
+            format!(
+                "{what}: expression is {} bytes, longer than the limit of {MAX_EXPRESSION_LEN} bytes",
+                source.len()
+            ),
+        ));
+    }
+    let brackets = bracket_depth(source);
+    if checks == Checks::Store && brackets > MAX_BRACKET_NESTING {
+        return Err(PolicyError::at(
+            path,
+            format!(
+                "{what}: brackets nest {brackets} deep; at most {MAX_BRACKET_NESTING} (limit MAX_BRACKET_NESTING)"
+            ),
         ));
     }
     let program = Program::compile(source)
@@ -548,7 +646,346 @@ fn compile_expr(path: &str, what: &str, source: &str) -> Result<Program, PolicyE
             ),
         ));
     }
-    Ok(program)
+    if checks == Checks::Stored {
+        return Ok(instrument(program.expression()));
+    }
+    let mut shape = Shape::default();
+    shape.measure(program.expression(), 1, 0);
+    if let Some(limit) = shape.exceeded() {
+        return Err(PolicyError::at(path, format!("{what}: {limit}")));
+    }
+    if want == Want::Bool {
+        let facts: Vec<String> = OPTIONAL_FACTS
+            .iter()
+            .map(|(_, h)| (*h).to_owned())
+            .collect();
+        if !shown_bool(program.expression(), &facts) {
+            return Err(PolicyError::at(
+                path,
+                format!(
+                    "{what}: the expression must be a condition (true or false), such as a \
+                     comparison (amount < 50.0), a test with has(...), 'x' in risk_flags, \
+                     all/exists/exists_one, startsWith/endsWith/contains/matches, or such \
+                     conditions joined with &&, || and !; got {source:?}"
+                ),
+            ));
+        }
+    }
+    Ok(instrument(program.expression()))
+}
+
+/// The deepest nesting of `(`, `[` and `{` in `source`, outside quoted strings. Over-counting
+/// (an unusual string form read as code) can only refuse, never let through.
+fn bracket_depth(source: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in source.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// The size figures of an expression tree, against the limits.
+#[derive(Default)]
+struct Shape {
+    nodes: usize,
+    depth: usize,
+    comprehensions: usize,
+    nesting: usize,
+    widest_literal: usize,
+}
+
+impl Shape {
+    /// Walks `expr` at tree depth `depth`, inside `nesting` comprehension bodies.
+    fn measure(&mut self, expr: &IdedExpr, depth: usize, nesting: usize) {
+        self.nodes += 1;
+        self.depth = self.depth.max(depth);
+        if self.nodes > MAX_NODES || self.depth > MAX_DEPTH {
+            return;
+        }
+        let d = depth + 1;
+        match &expr.expr {
+            Expr::Call(call) => {
+                if let Some(target) = &call.target {
+                    self.measure(target, d, nesting);
+                }
+                for arg in &call.args {
+                    self.measure(arg, d, nesting);
+                }
+            }
+            Expr::Comprehension(comp) => {
+                self.comprehensions += 1;
+                let inner = nesting + 1;
+                self.nesting = self.nesting.max(inner);
+                // The range, the initial value and the result are evaluated once; the condition
+                // and the step once per element.
+                self.measure(&comp.iter_range, d, nesting);
+                self.measure(&comp.accu_init, d, nesting);
+                self.measure(&comp.loop_cond, d, inner);
+                self.measure(&comp.loop_step, d, inner);
+                self.measure(&comp.result, d, nesting);
+            }
+            Expr::List(list) => {
+                self.widest_literal = self.widest_literal.max(list.elements.len());
+                for e in &list.elements {
+                    self.measure(e, d, nesting);
+                }
+            }
+            Expr::Map(map) => {
+                self.widest_literal = self.widest_literal.max(map.entries.len());
+                for entry in &map.entries {
+                    self.measure_entry(&entry.expr, d, nesting);
+                }
+            }
+            Expr::Struct(st) => {
+                self.widest_literal = self.widest_literal.max(st.entries.len());
+                for entry in &st.entries {
+                    self.measure_entry(&entry.expr, d, nesting);
+                }
+            }
+            Expr::Select(select) => self.measure(&select.operand, d, nesting),
+            Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+        }
+    }
+
+    fn measure_entry(&mut self, entry: &EntryExpr, depth: usize, nesting: usize) {
+        match entry {
+            EntryExpr::StructField(field) => self.measure(&field.value, depth, nesting),
+            EntryExpr::MapEntry(e) => {
+                self.measure(&e.key, depth, nesting);
+                self.measure(&e.value, depth, nesting);
+            }
+        }
+    }
+
+    /// The first limit exceeded, described for the person who wrote the expression.
+    fn exceeded(&self) -> Option<String> {
+        if self.nodes > MAX_NODES {
+            return Some(format!(
+                "expression is too large: more than {MAX_NODES} nodes once expanded (limit MAX_NODES)"
+            ));
+        }
+        if self.depth > MAX_DEPTH {
+            return Some(format!(
+                "expression nests deeper than {MAX_DEPTH} levels once expanded (limit MAX_DEPTH)"
+            ));
+        }
+        if self.comprehensions > MAX_COMPREHENSIONS {
+            return Some(format!(
+                "expression has {} comprehensions (all, exists, exists_one, map, filter); at most \
+                 {MAX_COMPREHENSIONS} (limit MAX_COMPREHENSIONS)",
+                self.comprehensions
+            ));
+        }
+        if self.nesting > MAX_COMPREHENSION_NESTING {
+            return Some(format!(
+                "comprehensions (all, exists, exists_one, map, filter) nest {} deep; at most \
+                 {MAX_COMPREHENSION_NESTING} (limit MAX_COMPREHENSION_NESTING)",
+                self.nesting
+            ));
+        }
+        if self.widest_literal > MAX_LITERAL_ELEMENTS {
+            return Some(format!(
+                "a list or map literal has {} elements; at most {MAX_LITERAL_ELEMENTS} \
+                 (limit MAX_LITERAL_ELEMENTS)",
+                self.widest_literal
+            ));
+        }
+        None
+    }
+}
+
+/// Functions of the standard library that return a bool whatever they are given (or fail).
+const BOOL_FUNCTIONS: &[&str] = &[
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "bool",
+    operators::NOT_STRICTLY_FALSE,
+];
+
+/// Operators whose result is a bool whatever their operands are (or that fail).
+const BOOL_OPERATORS: &[&str] = &[
+    operators::EQUALS,
+    operators::NOT_EQUALS,
+    operators::LESS,
+    operators::LESS_EQUALS,
+    operators::GREATER,
+    operators::GREATER_EQUALS,
+    operators::IN,
+];
+
+/// True when `expr` can only evaluate to a bool (or fail): its shape proves it, whatever the
+/// facts are. `bools` are the identifiers known to hold a bool (the `has_<fact>` variables and
+/// the accumulators of `all`/`exists`). Anything else is not shown to be boolean, e.g. a bare
+/// field `action.urgent` (write `action.urgent == true`), arithmetic or a string.
+fn shown_bool(expr: &IdedExpr, bools: &[String]) -> bool {
+    match &expr.expr {
+        Expr::Literal(cel::common::ast::LiteralValue::Boolean(_)) => true,
+        Expr::Ident(name) => bools.iter().any(|b| b == name),
+        Expr::Select(select) => select.test,
+        Expr::Call(call) => {
+            let name = call.func_name.as_str();
+            if BOOL_OPERATORS.contains(&name) || BOOL_FUNCTIONS.contains(&name) {
+                return true;
+            }
+            match (name, call.args.as_slice()) {
+                (operators::LOGICAL_AND | operators::LOGICAL_OR, [a, b]) => {
+                    shown_bool(a, bools) && shown_bool(b, bools)
+                }
+                (operators::LOGICAL_NOT, [a]) => shown_bool(a, bools),
+                (operators::CONDITIONAL, [_, a, b]) => shown_bool(a, bools) && shown_bool(b, bools),
+                _ => false,
+            }
+        }
+        Expr::Comprehension(comp) => {
+            // Inside the loop the iteration variables hide any outer name they reuse.
+            let hidden =
+                |name: &String| *name == comp.iter_var || comp.iter_var2.as_ref() == Some(name);
+            let mut inner: Vec<String> = bools.iter().filter(|b| !hidden(b)).cloned().collect();
+            inner.push(comp.accu_var.clone());
+            let accu_bool =
+                shown_bool(&comp.accu_init, bools) && shown_bool(&comp.loop_step, &inner);
+            let mut after: Vec<String> = bools.iter().filter(|b| !hidden(b)).cloned().collect();
+            if accu_bool {
+                after.push(comp.accu_var.clone());
+            } else {
+                after.retain(|b| *b != comp.accu_var);
+            }
+            shown_bool(&comp.result, &after)
+        }
+        _ => false,
+    }
+}
+
+/// A copy of `expr` in which every comprehension checks the evaluation's budget once per
+/// element: the loop condition becomes `@countersign_budget(condition)`, or, for the `map` and
+/// `filter` shapes the interpreter runs in place (`@result + [e]`, `g ? @result + [e] : @result`),
+/// the appended element or the guard is wrapped instead so that shape is kept.
+fn instrument(expr: &IdedExpr) -> IdedExpr {
+    let mut out = expr.clone();
+    instrument_in_place(&mut out);
+    out
+}
+
+fn budget_call(inner: IdedExpr) -> IdedExpr {
+    IdedExpr {
+        id: inner.id,
+        expr: Expr::Call(CallExpr {
+            func_name: BUDGET_FUNCTION.to_owned(),
+            target: None,
+            args: vec![inner],
+        }),
+    }
+}
+
+fn wrap(slot: &mut IdedExpr) {
+    let inner = std::mem::take(slot);
+    *slot = budget_call(inner);
+}
+
+fn instrument_in_place(expr: &mut IdedExpr) {
+    match &mut expr.expr {
+        Expr::Call(call) => {
+            if let Some(target) = &mut call.target {
+                instrument_in_place(target);
+            }
+            for arg in &mut call.args {
+                instrument_in_place(arg);
+            }
+        }
+        Expr::Comprehension(comp) => {
+            instrument_in_place(&mut comp.iter_range);
+            instrument_in_place(&mut comp.accu_init);
+            instrument_in_place(&mut comp.loop_cond);
+            instrument_in_place(&mut comp.loop_step);
+            instrument_in_place(&mut comp.result);
+            let accu = comp.accu_var.clone();
+            if !matches!(comp.loop_cond.expr, Expr::Literal(_))
+                || !wrap_append_step(&mut comp.loop_step, &accu)
+            {
+                wrap(&mut comp.loop_cond);
+            }
+        }
+        Expr::List(list) => {
+            for e in &mut list.elements {
+                instrument_in_place(e);
+            }
+        }
+        Expr::Map(map) => {
+            for entry in &mut map.entries {
+                instrument_entry(&mut entry.expr);
+            }
+        }
+        Expr::Struct(st) => {
+            for entry in &mut st.entries {
+                instrument_entry(&mut entry.expr);
+            }
+        }
+        Expr::Select(select) => instrument_in_place(&mut select.operand),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+fn instrument_entry(entry: &mut EntryExpr) {
+    match entry {
+        EntryExpr::StructField(field) => instrument_in_place(&mut field.value),
+        EntryExpr::MapEntry(e) => {
+            instrument_in_place(&mut e.key);
+            instrument_in_place(&mut e.value);
+        }
+    }
+}
+
+/// Wraps the budget check into a `map`/`filter` step (`accu + [e]` or `g ? accu + [e] : accu`);
+/// false when the step has another shape.
+fn wrap_append_step(step: &mut IdedExpr, accu: &str) -> bool {
+    let is_accu = |e: &IdedExpr| matches!(&e.expr, Expr::Ident(n) if n == accu);
+    let Expr::Call(call) = &mut step.expr else {
+        return false;
+    };
+    if call.target.is_some() {
+        return false;
+    }
+    match (call.func_name.as_str(), call.args.as_mut_slice()) {
+        (operators::ADD, [lhs, rhs]) if is_accu(lhs) => match &mut rhs.expr {
+            Expr::List(list) if !list.elements.is_empty() => {
+                list.elements.iter_mut().for_each(wrap);
+                true
+            }
+            _ => false,
+        },
+        (operators::CONDITIONAL, [guard, then, otherwise]) if is_accu(otherwise) => {
+            let appends = matches!(&then.expr, Expr::Call(c) if c.func_name == operators::ADD
+                && c.target.is_none()
+                && matches!(c.args.as_slice(), [l, r] if is_accu(l) && matches!(r.expr, Expr::List(_))));
+            if appends {
+                wrap(guard);
+            }
+            appends
+        }
+        _ => false,
+    }
 }
 
 /// Collects identifiers that are neither known variables, type names, nor bound by an enclosing

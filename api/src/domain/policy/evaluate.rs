@@ -1,18 +1,22 @@
 //! Evaluating a compiled policy for one action: validations, duplicate key, rules in order, then
-//! the safety overrides of policy.md. Pure and synchronous.
+//! the safety overrides (docs/policy.md). Synchronous and CPU-bound: the server runs it off the
+//! async threads with a [`Budget`] (see `runtime.rs`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use cel::objects::{Key, Map};
-use cel::{Context, Env, Program, Value as CelValue};
+use cel::parser::Expression;
+use cel::{Context, Env, ExecutionError, Value as CelValue};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::compile::{CompiledPolicy, CompiledRoute, StepSpec};
+use super::compile::{CEL_STACK_BYTES, CompiledPolicy, CompiledRoute, StepSpec};
 
 /// What the policy sees of a submitted action.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +31,8 @@ pub struct ActionFacts<'a> {
     pub amount: Option<Decimal>,
     /// The AI's confidence, 0..1.
     pub confidence: Option<f64>,
+    /// ISO 4217 currency.
+    pub currency: Option<&'a str>,
     /// Risk flags.
     pub risk_flags: &'a [String],
     /// Context map.
@@ -72,38 +78,68 @@ pub struct Evaluation {
 }
 
 impl CompiledPolicy {
-    /// Runs validations, the duplicate key and the rules; no overrides yet (the caller may still
-    /// add a `duplicate` exception, then calls [`CompiledPolicy::apply_overrides`]).
+    /// Runs validations, the duplicate key and the rules without a time limit (tests and tools);
+    /// the server uses [`CompiledPolicy::evaluate_within`].
     pub fn evaluate(&self, facts: &ActionFacts<'_>) -> Evaluation {
-        let ctx = context_for(facts);
-        let mut exceptions = Vec::new();
-        for v in &self.validations {
-            if run_bool(&v.check, &ctx) != Some(true) {
-                exceptions.push(v.name.clone());
-            }
-        }
-        let duplicate_key = self
-            .duplicate_key
-            .as_ref()
-            .and_then(|p| match p.execute(&ctx) {
-                Ok(CelValue::String(s)) => Some(s.to_string()),
-                Ok(CelValue::Int(i)) => Some(i.to_string()),
-                Ok(CelValue::UInt(u)) => Some(u.to_string()),
-                _ => {
-                    exceptions.push("rule_error:duplicateKey".to_owned());
-                    None
-                }
-            });
+        self.evaluate_within(facts, &Budget::unlimited())
+    }
 
-        let mut chosen: Option<(&str, &CompiledRoute)> = None;
-        for rule in &self.rules {
-            match run_bool(&rule.when, &ctx) {
-                Some(true) => {
-                    chosen = Some((rule.name.as_str(), &rule.route));
+    /// Runs validations, the duplicate key and the rules within `budget`; no overrides yet (the
+    /// caller may still add a `duplicate` exception, then calls
+    /// [`CompiledPolicy::apply_overrides`]).
+    ///
+    /// A failing expression adds its exception and evaluation goes on (a rule that errs does not
+    /// match). Once the budget is spent (deadline passed or cancelled), the expression that was
+    /// running is recorded as `rule_error:<name>`, nothing further is evaluated, and the default
+    /// route applies; the overrides then send an AUTO default to people.
+    pub fn evaluate_within(&self, facts: &ActionFacts<'_>, budget: &Arc<Budget>) -> Evaluation {
+        let ctx = context_for(facts, budget);
+        let mut exceptions = Vec::new();
+        let mut over_budget = false;
+        for v in &self.validations {
+            match run(&v.check, &ctx, budget) {
+                Ok(CelValue::Bool(true)) => {}
+                Ok(_) | Err(Failure::Error) => exceptions.push(v.name.clone()),
+                Err(Failure::OverBudget) => {
+                    exceptions.push(format!("rule_error:{}", v.name));
+                    over_budget = true;
                     break;
                 }
-                Some(false) => {}
-                None => exceptions.push(format!("rule_error:{}", rule.name)),
+            }
+        }
+        let mut duplicate_key = None;
+        if !over_budget && let Some(expr) = &self.duplicate_key {
+            match run(expr, &ctx, budget) {
+                Ok(CelValue::String(s)) => duplicate_key = Some(s.to_string()),
+                Ok(CelValue::Int(i)) => duplicate_key = Some(i.to_string()),
+                Ok(CelValue::UInt(u)) => duplicate_key = Some(u.to_string()),
+                Ok(_) | Err(Failure::Error) => {
+                    exceptions.push("rule_error:duplicateKey".to_owned());
+                }
+                Err(Failure::OverBudget) => {
+                    exceptions.push("rule_error:duplicateKey".to_owned());
+                    over_budget = true;
+                }
+            }
+        }
+
+        let mut chosen: Option<(&str, &CompiledRoute)> = None;
+        if !over_budget {
+            for rule in &self.rules {
+                match run(&rule.when, &ctx, budget) {
+                    Ok(CelValue::Bool(true)) => {
+                        chosen = Some((rule.name.as_str(), &rule.route));
+                        break;
+                    }
+                    Ok(CelValue::Bool(false)) => {}
+                    Ok(_) | Err(Failure::Error) => {
+                        exceptions.push(format!("rule_error:{}", rule.name));
+                    }
+                    Err(Failure::OverBudget) => {
+                        exceptions.push(format!("rule_error:{}", rule.name));
+                        break;
+                    }
+                }
             }
         }
         let (matched_rule, route) = match chosen {
@@ -175,29 +211,134 @@ pub fn sample_pick(request_id: Uuid, rate: f64) -> bool {
     fraction < rate
 }
 
-fn run_bool(program: &Program, ctx: &Context<'_, '_>) -> Option<bool> {
-    match program.execute(ctx) {
-        Ok(CelValue::Bool(b)) => Some(b),
-        _ => None,
+/// Why an expression gave no value.
+enum Failure {
+    /// The expression failed (an absent fact, a missing field, a type error, …).
+    Error,
+    /// The evaluation's budget ran out before or while it ran.
+    OverBudget,
+}
+
+fn run(expr: &Expression, ctx: &Context<'_, '_>, budget: &Budget) -> Result<CelValue, Failure> {
+    if budget.spent() {
+        return Err(Failure::OverBudget);
+    }
+    // The interpreter recurses once per tree level (at most MAX_DEPTH, compile.rs).
+    let result = stacker::maybe_grow(256 * 1024, CEL_STACK_BYTES, || ctx.resolve(expr));
+    // A comprehension cut short by the budget may still have produced a value (an error inside
+    // `&&` or `||` can be absorbed): once the budget tripped, no value of this run counts.
+    if budget.tripped() {
+        return Err(Failure::OverBudget);
+    }
+    result.map_err(|_| Failure::Error)
+}
+
+/// How long one evaluation may run, and whether its caller still wants the answer.
+///
+/// Checked before every expression and, inside an expression, on every iteration of every
+/// comprehension (the compiler inserts the check, see `compile.rs`), so work over budget stops
+/// within one iteration.
+#[derive(Debug)]
+pub struct Budget {
+    deadline: Option<Instant>,
+    cancel: Arc<AtomicBool>,
+    tripped: AtomicBool,
+}
+
+impl Budget {
+    /// No deadline and no cancellation.
+    pub fn unlimited() -> Arc<Budget> {
+        Arc::new(Budget {
+            deadline: None,
+            cancel: Arc::new(AtomicBool::new(false)),
+            tripped: AtomicBool::new(false),
+        })
+    }
+
+    /// Ends `timeout` from now, or as soon as `cancel` is set.
+    pub fn new(timeout: Duration, cancel: Arc<AtomicBool>) -> Arc<Budget> {
+        Arc::new(Budget {
+            deadline: Instant::now().checked_add(timeout),
+            cancel,
+            tripped: AtomicBool::new(false),
+        })
+    }
+
+    /// True (and remembered) once the deadline passed or the caller cancelled.
+    pub fn spent(&self) -> bool {
+        if self.tripped.load(Ordering::Relaxed) {
+            return true;
+        }
+        let spent = self.cancel.load(Ordering::Relaxed)
+            || self.deadline.is_some_and(|d| Instant::now() >= d);
+        if spent {
+            self.tripped.store(true, Ordering::Relaxed);
+        }
+        spent
+    }
+
+    fn tripped(&self) -> bool {
+        self.tripped.load(Ordering::Relaxed)
     }
 }
 
-fn context_for<'a>(facts: &ActionFacts<'_>) -> Context<'a, 'a> {
+/// Name of the budget check the compiler wraps around every comprehension's loop condition; a
+/// leading `@` cannot be written in CEL source, so no policy can call or shadow it.
+pub(crate) const BUDGET_FUNCTION: &str = "@countersign_budget";
+
+/// Facts a policy reads; each is bound only when the action gave it, so reading an absent fact
+/// is an error (fail closed) and `has_<fact>` says whether it is there.
+pub(crate) const OPTIONAL_FACTS: &[(&str, &str)] = &[
+    ("amount", "has_amount"),
+    ("confidence", "has_confidence"),
+    ("currency", "has_currency"),
+    ("model", "has_model"),
+    ("prompt_version", "has_prompt_version"),
+];
+
+fn context_for<'a>(facts: &ActionFacts<'_>, budget: &Arc<Budget>) -> Context<'a, 'a> {
     // Building the standard environment is not free; one shared copy serves every evaluation.
     static STDLIB: OnceLock<Arc<Env>> = OnceLock::new();
     let env = STDLIB.get_or_init(|| Arc::new(Env::stdlib())).clone();
     let mut ctx = Context::with_env(env);
+    let budget = Arc::clone(budget);
+    // The name is ours alone (see BUDGET_FUNCTION) and the stdlib declares no such overload.
+    let _ = ctx.add_function(
+        BUDGET_FUNCTION,
+        move |value: CelValue| -> Result<CelValue, ExecutionError> {
+            if budget.spent() {
+                Err(ExecutionError::function_error(
+                    "budget",
+                    "policy evaluation ran out of time",
+                ))
+            } else {
+                Ok(value)
+            }
+        },
+    );
     ctx.add_variable_from_value("action", json_to_cel(facts.action));
     ctx.add_variable_from_value("action_type", facts.action_type.to_owned());
-    ctx.add_variable_from_value(
-        "amount",
-        CelValue::Float(facts.amount.and_then(|a| a.to_f64()).unwrap_or(0.0)),
-    );
-    ctx.add_variable_from_value("has_amount", CelValue::Bool(facts.amount.is_some()));
-    ctx.add_variable_from_value(
-        "confidence",
-        CelValue::Float(facts.confidence.unwrap_or(0.0)),
-    );
+    // Absent facts stay unbound: a rule reading one fails ("undeclared reference") instead of
+    // seeing a made-up 0 or ''.
+    let optional: [(&str, Option<CelValue>); 5] = [
+        ("amount", facts.amount.map(decimal_to_cel)),
+        ("confidence", facts.confidence.map(CelValue::Float)),
+        (
+            "currency",
+            facts.currency.map(|c| CelValue::from(c.to_owned())),
+        ),
+        ("model", facts.model.map(|m| CelValue::from(m.to_owned()))),
+        (
+            "prompt_version",
+            facts.prompt_version.map(|p| CelValue::from(p.to_owned())),
+        ),
+    ];
+    for ((name, value), (_, has)) in optional.into_iter().zip(OPTIONAL_FACTS) {
+        ctx.add_variable_from_value(*has, CelValue::Bool(value.is_some()));
+        if let Some(value) = value {
+            ctx.add_variable_from_value(name, value);
+        }
+    }
     ctx.add_variable_from_value(
         "risk_flags",
         CelValue::List(Arc::new(
@@ -214,13 +355,18 @@ fn context_for<'a>(facts: &ActionFacts<'_>) -> Context<'a, 'a> {
         })
     });
     ctx.add_variable_from_value("context", context);
-    ctx.add_variable_from_value("model", facts.model.unwrap_or_default().to_owned());
-    ctx.add_variable_from_value(
-        "prompt_version",
-        facts.prompt_version.unwrap_or_default().to_owned(),
-    );
     ctx.add_variable_from_value("workflow", facts.workflow.to_owned());
     ctx
+}
+
+/// Money as CEL sees it: a double (CEL has no decimal type). Amounts are refused above 10^15
+/// with at most 8 decimals, so comparisons against thresholds written in the policy are exact
+/// enough; the stored amount itself stays an exact decimal.
+fn decimal_to_cel(amount: Decimal) -> CelValue {
+    match amount.to_f64() {
+        Some(f) => CelValue::Float(f),
+        None => CelValue::Null,
+    }
 }
 
 /// JSON → CEL: integers stay `int` (so `action.qty > 3` works), other numbers are `double`.

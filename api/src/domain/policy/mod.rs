@@ -1,16 +1,19 @@
-//! Policy documents: parse, compile (CEL via the `cel` crate) and evaluate. Pure functions with no
-//! storage, so the same code routes live submissions, dry runs and backtests.
+//! Policy documents: parse, compile (CEL via the `cel` crate, with limits that bound its cost) and
+//! evaluate. Parsing, compiling and evaluating are pure functions with no storage, so the same code
+//! routes live submissions, dry runs and backtests; `runtime` runs them off the async threads.
 
 mod compile;
 mod document;
 mod evaluate;
+mod runtime;
 
 pub use compile::{
     CompiledPolicy, CompiledRoute, GuardrailBounds, PolicyError, StepSpec, compile_policy,
-    parse_policy,
+    compile_stored_policy, parse_policy,
 };
 pub use document::PolicyDocument;
-pub use evaluate::{ActionFacts, Evaluation, RouteKind, sample_pick};
+pub use evaluate::{ActionFacts, Budget, Evaluation, RouteKind, sample_pick};
+pub use runtime::{OwnedFacts, evaluate_off_thread, off_thread};
 
 #[cfg(test)]
 mod tests;
