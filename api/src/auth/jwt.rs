@@ -286,9 +286,11 @@ impl TokenVerifier {
     fn explain(&self, kind: &ErrorKind, token: &str, kid: Option<&str>) -> String {
         // Only reached after the signature matched (jsonwebtoken checks it before the claims),
         // so reading the times back from the payload is safe.
+        let payload = || {
+            jsonwebtoken::dangerous::insecure_decode_claims::<Map<String, Value>>(token).ok()
+        };
         let time = |claim: &str| {
-            jsonwebtoken::dangerous::insecure_decode_claims::<Map<String, Value>>(token)
-                .ok()
+            payload()
                 .and_then(|c| c.get(claim).and_then(Value::as_i64))
                 .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
                 .map_or_else(
@@ -311,10 +313,14 @@ impl TokenVerifier {
                 "invalid token: it is not valid before {} (nbf; {LEEWAY_SECS} s of clock skew are allowed); check the clocks of the issuer and this server",
                 time("nbf")
             ),
+            // jsonwebtoken calls a claim of the wrong type missing; say which it is.
+            ErrorKind::MissingRequiredClaim(claim)
+                if payload().is_some_and(|c| c.get(claim).is_some_and(|v| !v.is_null())) =>
+            {
+                wrong_type(claim)
+            }
             ErrorKind::MissingRequiredClaim(claim) => missing(claim, None),
-            ErrorKind::InvalidClaimFormat(claim) => format!(
-                "invalid token: the claim `{claim}` must be a number of seconds since 1970-01-01T00:00:00Z"
-            ),
+            ErrorKind::InvalidClaimFormat(claim) => wrong_type(claim),
             ErrorKind::InvalidIssuer => "invalid token: its issuer (iss) is not the one this server trusts (COUNTERSIGN_JWT_ISSUER)".into(),
             ErrorKind::InvalidAudience => "invalid token: its audience (aud) is not this server (COUNTERSIGN_JWT_AUDIENCE)".into(),
             ErrorKind::InvalidAlgorithm | ErrorKind::InvalidEcdsaKey | ErrorKind::InvalidRsaKey(_) | ErrorKind::InvalidEddsaKey | ErrorKind::InvalidKeyFormat => format!(
@@ -370,6 +376,17 @@ fn missing(claim: &str, setting: Option<&str>) -> String {
             "invalid token: the claim `{claim}` is missing (its name is configured by {setting})"
         ),
         None => format!("invalid token: the claim `{claim}` is missing"),
+    }
+}
+
+/// A registered claim of the wrong JSON type.
+fn wrong_type(claim: &str) -> String {
+    match claim {
+        "exp" | "nbf" | "iat" => format!(
+            "invalid token: the claim `{claim}` must be a number of seconds since 1970-01-01T00:00:00Z"
+        ),
+        "aud" => "invalid token: the claim `aud` must be a string or an array of strings".into(),
+        _ => format!("invalid token: the claim `{claim}` must be a string"),
     }
 }
 
