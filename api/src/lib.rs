@@ -62,12 +62,12 @@ pub async fn connect(settings: &Settings, migrate: bool) -> anyhow::Result<Store
         std::time::Duration::from_millis(settings.db_acquire_timeout_ms.max(1)),
     )
     .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot open database {}: {e}",
-                redact(&settings.database_url)
-            )
-        })?;
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open database {}: {e}",
+            redact(&settings.database_url)
+        )
+    })?;
     if migrate {
         Migrator::up(store.db(), None).await?;
     }

@@ -12,12 +12,11 @@ pub fn lookup<'a>(claims: &'a Map<String, Value>, path: &str) -> Option<&'a Valu
     if let Some(value) = claims.get(path) {
         return Some(value);
     }
-    path.rmatch_indices('.').find_map(|(dot, _)| {
-        match claims.get(&path[..dot]) {
+    path.rmatch_indices('.')
+        .find_map(|(dot, _)| match claims.get(&path[..dot]) {
             Some(Value::Object(inner)) => lookup(inner, &path[dot + 1..]),
             _ => None,
-        }
-    })
+        })
 }
 
 #[cfg(test)]

@@ -174,9 +174,7 @@ impl KeySet {
                     try again shortly (its log says why)"
                 .into();
         }
-        let ago = cache
-            .last_attempt
-            .map_or(0, |at| at.elapsed().as_secs());
+        let ago = cache.last_attempt.map_or(0, |at| at.elapsed().as_secs());
         format!(
             "invalid token: unknown key id (kid) {kid:?}: the identity provider's key set (fetched {ago} s ago) has no such key; it is fetched again on an unknown kid at most every {} s",
             self.min_refresh.as_secs()

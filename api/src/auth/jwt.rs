@@ -277,7 +277,10 @@ impl TokenVerifier {
             subject: sub.to_owned(),
             tenant: tenant.clone(),
             roles,
-            name: claims.get("name").and_then(Value::as_str).map(str::to_owned),
+            name: claims
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             credential: Credential::Jwt,
         })
     }
@@ -286,9 +289,8 @@ impl TokenVerifier {
     fn explain(&self, kind: &ErrorKind, token: &str, kid: Option<&str>) -> String {
         // Only reached after the signature matched (jsonwebtoken checks it before the claims),
         // so reading the times back from the payload is safe.
-        let payload = || {
-            jsonwebtoken::dangerous::insecure_decode_claims::<Map<String, Value>>(token).ok()
-        };
+        let payload =
+            || jsonwebtoken::dangerous::insecure_decode_claims::<Map<String, Value>>(token).ok();
         let time = |claim: &str| {
             payload()
                 .and_then(|c| c.get(claim).and_then(Value::as_i64))
@@ -597,6 +599,34 @@ MiqRUC6PHjCvDPLfPdFKG+Yt/2QXZOJloYS1DJqCVPLlsxWD60LL/PmecQ==
             ..Settings::default()
         };
         assert!(TokenVerifier::new(&weak, weak.jwt_secret.as_ref()).is_err());
+    }
+
+    #[test]
+    fn a_signature_mismatch_says_where_the_secret_comes_from() {
+        // the generated secret: the file name next to the database, never the server's path
+        let generated = Settings {
+            database_url: "sqlite:///srv/private/data/main.db?mode=rwc".into(),
+            ..Settings::default()
+        };
+        let message = secret_mismatch(&generated);
+        assert!(message.contains("minted with another secret?"), "{message}");
+        assert!(
+            message.contains("`countersign token` reads the secret from main.jwt-secret next to the database main.db"),
+            "{message}"
+        );
+        assert!(message.contains("working directory"), "{message}");
+        assert!(!message.contains("/srv/private"), "{message}");
+        // the default database: countersign.jwt-secret beside countersign.db
+        assert!(
+            secret_mismatch(&Settings::default())
+                .contains("countersign.jwt-secret next to the database countersign.db")
+        );
+        // a configured secret
+        let configured = Settings {
+            jwt_secret: Some(SecretString::from(SECRET)),
+            ..Settings::default()
+        };
+        assert!(secret_mismatch(&configured).contains("COUNTERSIGN_JWT_SECRET"));
     }
 
     #[test]

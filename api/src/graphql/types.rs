@@ -12,8 +12,8 @@ use serde_json::Value;
 use std::str::FromStr;
 
 use super::ContextExt;
-use crate::auth::{ROLE_ADMIN, ROLE_AUDITOR};
 use super::loaders::{DecisionsLoader, StepsLoader};
+use crate::auth::{ROLE_ADMIN, ROLE_AUDITOR};
 use crate::domain::audit::AuditQuery;
 use crate::domain::lifecycle::Source as DomainSource;
 use crate::domain::{audit, execution, requests, workflows};

@@ -3,9 +3,9 @@
 //! the health check, and an `extensions.code` on every error.
 
 use countersign::auth::TokenVerifier;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use countersign::config::Settings;
 use countersign_tests::{TestApp, db_tests};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -690,7 +690,11 @@ async fn tokens_must_carry_sub_tenant_roles_and_exp(app: &TestApp) {
         ("roles", json!([1, 2]), "must be an array of strings"),
         ("roles", json!(null), "the claim `roles` is missing"),
         ("tenant", json!(["acme"]), "must be a string"),
-        ("exp", json!("tomorrow"), "`exp` must be a number of seconds since 1970-01-01T00:00:00Z"),
+        (
+            "exp",
+            json!("tomorrow"),
+            "`exp` must be a number of seconds since 1970-01-01T00:00:00Z",
+        ),
         ("sub", json!(42), "the claim `sub` must be a string"),
     ] {
         let mut claims = full.clone();
@@ -702,9 +706,7 @@ async fn tokens_must_carry_sub_tenant_roles_and_exp(app: &TestApp) {
 }
 
 async fn a_token_not_yet_valid_is_refused(app: &TestApp) {
-    let claims = |nbf: i64| {
-        json!({ "sub": "alice-admin", "tenant": TENANT, "roles": ["admin"], "exp": in_seconds(3600), "nbf": nbf })
-    };
+    let claims = |nbf: i64| json!({ "sub": "alice-admin", "tenant": TENANT, "roles": ["admin"], "exp": in_seconds(3600), "nbf": nbf });
     let nbf = in_seconds(600);
     let (code, message) = refusal(app, &signed(&claims(nbf)), ME).await;
     assert_eq!(code, "UNAUTHENTICATED", "{message}");
@@ -727,7 +729,12 @@ async fn token_errors_say_what_to_do(app: &TestApp) {
     // signed with another secret: ask whether it was minted elsewhere, and say where the
     // server's secret comes from (the test server has COUNTERSIGN_JWT_SECRET set)
     let foreign = verifier("another-secret-another-secret-another-0123456789", "HS256");
-    let token = mint(&foreign, "alice-admin", &["admin"], chrono::Duration::hours(1));
+    let token = mint(
+        &foreign,
+        "alice-admin",
+        &["admin"],
+        chrono::Duration::hours(1),
+    );
     let (code, message) = refusal(app, &token, ME).await;
     assert_eq!(code, "UNAUTHENTICATED");
     assert!(message.contains("signature does not match"), "{message}");
@@ -737,7 +744,8 @@ async fn token_errors_say_what_to_do(app: &TestApp) {
 
     // expired: when, and that 60 s of skew are allowed
     let exp = in_seconds(-3600);
-    let expired = signed(&json!({ "sub": "alice-admin", "tenant": TENANT, "roles": ["admin"], "exp": exp }));
+    let expired =
+        signed(&json!({ "sub": "alice-admin", "tenant": TENANT, "roles": ["admin"], "exp": exp }));
     let (code, message) = refusal(app, &expired, ME).await;
     assert_eq!(code, "UNAUTHENTICATED");
     let at = chrono::DateTime::from_timestamp(exp, 0)
@@ -746,12 +754,22 @@ async fn token_errors_say_what_to_do(app: &TestApp) {
     assert!(message.contains(&format!("expired at {at}")), "{message}");
     assert!(message.contains("60 s of clock skew"), "{message}");
     // expired 30 s ago: inside the leeway, still accepted
-    let recent = signed(&json!({ "sub": "alice-admin", "tenant": TENANT, "roles": ["admin"], "exp": in_seconds(-30) }));
-    assert_eq!(app.data(&recent, ME, json!({})).await["me"]["subject"], "alice-admin");
+    let recent = signed(
+        &json!({ "sub": "alice-admin", "tenant": TENANT, "roles": ["admin"], "exp": in_seconds(-30) }),
+    );
+    assert_eq!(
+        app.data(&recent, ME, json!({})).await["me"]["subject"],
+        "alice-admin"
+    );
 
     // the wrong algorithm, named, with the setting that fixes it
     let hs512 = verifier(SECRET, "HS512");
-    let token = mint(&hs512, "alice-admin", &["admin"], chrono::Duration::hours(1));
+    let token = mint(
+        &hs512,
+        "alice-admin",
+        &["admin"],
+        chrono::Duration::hours(1),
+    );
     let (code, message) = refusal(app, &token, ME).await;
     assert_eq!(code, "UNAUTHENTICATED");
     assert!(
@@ -778,10 +796,16 @@ async fn only_admins_and_auditors_read_policy_documents(app: &TestApp) {
             let error = &body["errors"][0];
             assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{query}: {body}");
             assert!(
-                error["message"].as_str().unwrap().contains("admin, auditor"),
+                error["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("admin, auditor"),
                 "{body}"
             );
-            assert_eq!(error["path"].as_array().unwrap().last().unwrap(), "document");
+            assert_eq!(
+                error["path"].as_array().unwrap().last().unwrap(),
+                "document"
+            );
             // nothing of the document comes back
             let data = body["data"].to_string();
             assert!(
@@ -817,10 +841,8 @@ async fn only_admins_and_auditors_read_policy_documents(app: &TestApp) {
             name: None,
             credential: countersign::auth::Credential::Jwt,
         };
-        async_graphql::Request::new(
-            "subscription { approvalEvents(afterSeq: 0) { type data } }",
-        )
-        .data(countersign::auth::Auth(Ok(principal)))
+        async_graphql::Request::new("subscription { approvalEvents(afterSeq: 0) { type data } }")
+            .data(countersign::auth::Auth(Ok(principal)))
     };
     use futures::StreamExt;
     let first = |request| {
@@ -833,8 +855,14 @@ async fn only_admins_and_auditors_read_policy_documents(app: &TestApp) {
     };
     let reviewer_sees = first(events(&["support_agent"])).await;
     assert_eq!(reviewer_sees["type"], "WORKFLOW_CREATED");
-    assert!(reviewer_sees["data"]["policyHash"].is_string(), "{reviewer_sees}");
-    assert!(reviewer_sees["data"].get("policy").is_none(), "{reviewer_sees}");
+    assert!(
+        reviewer_sees["data"]["policyHash"].is_string(),
+        "{reviewer_sees}"
+    );
+    assert!(
+        reviewer_sees["data"].get("policy").is_none(),
+        "{reviewer_sees}"
+    );
     let auditor_sees = first(events(&["auditor"])).await;
     assert_eq!(auditor_sees["data"]["policy"]["rules"][1]["name"], "large");
 }
@@ -861,7 +889,10 @@ async fn roles_and_tenant_are_read_from_the_configured_claims(app: &TestApp) {
         message.contains("the claim `https://countersign.dev/tenant` is missing"),
         "{message}"
     );
-    assert!(message.contains("COUNTERSIGN_JWT_TENANT_CLAIM"), "{message}");
+    assert!(
+        message.contains("COUNTERSIGN_JWT_TENANT_CLAIM"),
+        "{message}"
+    );
     let mut no_roles = nested.clone();
     no_roles["realm_access"] = json!({ "groups": ["admin"] });
     let (_, message) = refusal(app, &signed(&no_roles), ME).await;
@@ -878,7 +909,10 @@ async fn roles_and_tenant_are_read_from_the_configured_claims(app: &TestApp) {
 async fn a_failed_api_key_check_is_internal_not_unauthenticated(app: &TestApp) {
     let created = create_key(app, "bot-7", &["agent"]).await;
     let key = created["key"].as_str().unwrap().to_owned();
-    assert_eq!(app.data(&key, ME, json!({})).await["me"]["subject"], "bot-7");
+    assert_eq!(
+        app.data(&key, ME, json!({})).await["me"]["subject"],
+        "bot-7"
+    );
 
     // Hold the pool's only connection: the key cannot be checked, which says nothing about the
     // key. The caller must not be told to throw a good key away.
@@ -890,10 +924,19 @@ async fn a_failed_api_key_check_is_internal_not_unauthenticated(app: &TestApp) {
     assert_eq!(error["extensions"]["code"], "INTERNAL", "{body}");
     assert!(error["extensions"]["correlationId"].is_string(), "{body}");
     let message = error["message"].as_str().unwrap();
-    assert!(!message.contains("API key") && !message.contains("pool"), "{message}");
+    assert!(
+        !message.contains("API key") && !message.contains("pool"),
+        "{message}"
+    );
     // a JWT needs no database to be checked: still accepted meanwhile
-    assert_eq!(app.data(&admin(app), ME, json!({})).await["me"]["subject"], "alice-admin");
+    assert_eq!(
+        app.data(&admin(app), ME, json!({})).await["me"]["subject"],
+        "alice-admin"
+    );
 
     held.rollback().await.unwrap();
-    assert_eq!(app.data(&key, ME, json!({})).await["me"]["subject"], "bot-7");
+    assert_eq!(
+        app.data(&key, ME, json!({})).await["me"]["subject"],
+        "bot-7"
+    );
 }

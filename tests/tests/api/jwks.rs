@@ -109,7 +109,11 @@ impl Key {
     }
 }
 
-fn jwks_settings(url: String, min_refresh_secs: u64, refresh_secs: u64) -> impl FnOnce(&mut Settings) {
+fn jwks_settings(
+    url: String,
+    min_refresh_secs: u64,
+    refresh_secs: u64,
+) -> impl FnOnce(&mut Settings) {
     move |s| {
         s.jwt_algorithm = "ES256".into();
         s.jwt_jwks_url = Some(url);
@@ -126,7 +130,10 @@ async fn me(app: &TestApp, token: &str) -> Result<Value, (String, String)> {
     match body["errors"].get(0) {
         None => Ok(body["data"]["me"].clone()),
         Some(e) => Err((
-            e["extensions"]["code"].as_str().unwrap_or_default().to_owned(),
+            e["extensions"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             e["message"].as_str().unwrap_or_default().to_owned(),
         )),
     }
@@ -157,7 +164,11 @@ async fn keys_are_chosen_by_kid_and_rotation_is_followed() {
             who,
             json!({ "subject": "idp-user", "tenant": TENANT, "roles": ["admin"] })
         );
-        assert_eq!(provider.fetches(), 1, "a known kid is served from the cache");
+        assert_eq!(
+            provider.fetches(),
+            1,
+            "a known kid is served from the cache"
+        );
 
         // k2 is not published yet: the set is fetched again, and the kid is named
         let message = refused(&app, &k2.token(&["agent"])).await;
@@ -216,7 +227,11 @@ async fn unknown_kids_fetch_the_key_set_at_most_once_per_interval() {
             );
             assert!(message.contains("at most every 3600 s"), "{message}");
         }
-        assert_eq!(provider.fetches(), 1, "the refresh on unknown kids is rate-limited");
+        assert_eq!(
+            provider.fetches(),
+            1,
+            "the refresh on unknown kids is rate-limited"
+        );
 
         // within the interval even a newly published key waits for the next refresh
         provider.publish(&[&k1.jwk, &k2.jwk]);
