@@ -91,7 +91,7 @@ impl KeySet {
     }
 
     /// Fetches the set again every `refresh_every` (every `min_refresh`, at least 1 s, while it
-    /// has never loaded). Stops when the key set is dropped.
+    /// has never loaded), counted from the last fetch of any kind. Stops when the set is dropped.
     pub fn spawn_refresher(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let weak = Arc::downgrade(self);
         tokio::spawn(async move {
@@ -99,23 +99,33 @@ impl KeySet {
                 let Some(wait) = weak.upgrade().map(|set| set.next_refresh_in()) else {
                     return;
                 };
-                tokio::time::sleep(wait).await;
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
                 let Some(set) = weak.upgrade() else { return };
                 let _fetching = set.fetching.lock().await;
-                set.fetch_now().await;
+                // A token with an unknown kid may have fetched it while we waited for the lock.
+                if set.next_refresh_in().is_zero() {
+                    set.fetch_now().await;
+                }
             }
         })
     }
 
     fn next_refresh_in(&self) -> Duration {
         let cache = self.read();
-        match (cache.loaded, cache.last_attempt) {
-            (true, Some(at)) => self.refresh_every.saturating_sub(at.elapsed()),
-            (true, None) => self.refresh_every,
-            (false, _) => self
-                .min_refresh
-                .clamp(Duration::from_secs(1), self.refresh_every),
-        }
+        let every = if cache.loaded {
+            self.refresh_every
+        } else {
+            self.min_refresh.clamp(
+                Duration::from_secs(1),
+                self.refresh_every.max(Duration::from_secs(1)),
+            )
+        };
+        cache
+            .last_attempt
+            .map_or(Duration::ZERO, |at| every.saturating_sub(at.elapsed()))
     }
 
     /// The key named `kid`, fetching the set again first when it is unknown and the rate limit
