@@ -158,12 +158,13 @@ impl KeySet {
 
     fn cached(&self, kid: &str) -> Result<Option<Arc<DecodingKey>>, String> {
         let cache = self.read();
+        let kid_shown = shown(kid);
         if let Some(key) = cache.keys.get(kid) {
             return Ok(Some(key.clone()));
         }
         match cache.unusable.get(kid) {
             Some(why) => Err(format!(
-                "invalid token: key {kid:?} of the identity provider's key set cannot verify {:?} tokens: {why}",
+                "invalid token: key {kid_shown:?} of the identity provider's key set cannot verify {:?} tokens: {why}",
                 self.algorithm
             )),
             None => Ok(None),
@@ -185,6 +186,7 @@ impl KeySet {
                 .into();
         }
         let ago = cache.last_attempt.map_or(0, |at| at.elapsed().as_secs());
+        let kid = shown(kid);
         format!(
             "invalid token: unknown key id (kid) {kid:?}: the identity provider's key set (fetched {ago} s ago) has no such key; it is fetched again on an unknown kid at most every {} s",
             self.min_refresh.as_secs()
@@ -245,6 +247,15 @@ impl KeySet {
             anyhow::bail!("the key set has no \"keys\" array");
         };
         Ok(usable_keys(entries, self.algorithm))
+    }
+}
+
+/// A `kid` as messages show it: the caller chose it, so it is cut short.
+pub(super) fn shown(kid: &str) -> String {
+    const MAX: usize = 64;
+    match kid.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &kid[..cut]),
+        None => kid.to_owned(),
     }
 }
 
@@ -368,6 +379,13 @@ mod tests {
             Algorithm::RS256,
         );
         assert!(keys.is_empty());
+    }
+
+    #[test]
+    fn a_long_kid_is_cut_short_in_messages() {
+        assert_eq!(shown("k1"), "k1");
+        let long = "x".repeat(100_000);
+        assert_eq!(shown(&long).chars().count(), 65);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::claims::lookup;
-use super::jwks::KeySet;
+use super::jwks::{KeySet, shown};
 use super::{Credential, Principal, normalize_roles, valid_identifier};
 use crate::config::Settings;
 
@@ -301,7 +301,7 @@ impl TokenVerifier {
                 )
         };
         match kind {
-            ErrorKind::InvalidSignature => match kid {
+            ErrorKind::InvalidSignature => match kid.map(shown) {
                 Some(kid) => format!(
                     "invalid token: the signature does not match key {kid:?} of the identity provider's key set (COUNTERSIGN_JWT_JWKS_URL); was it issued by another provider?"
                 ),
