@@ -28,6 +28,9 @@ pub struct Settings {
     pub demo: bool,
     /// Pool size (`COUNTERSIGN_DB_MAX_CONNECTIONS`).
     pub db_max_connections: u32,
+    /// How long a request waits for a pooled connection before it fails with `INTERNAL`, in
+    /// milliseconds (`COUNTERSIGN_DB_ACQUIRE_TIMEOUT_MS`).
+    pub db_acquire_timeout_ms: u64,
     /// HS256/384/512 secret (`COUNTERSIGN_JWT_SECRET`).
     #[serde(skip_serializing)]
     pub jwt_secret: Option<SecretString>,
@@ -40,6 +43,21 @@ pub struct Settings {
     pub jwt_issuer: Option<String>,
     /// Required `aud` (`COUNTERSIGN_JWT_AUDIENCE`).
     pub jwt_audience: Option<String>,
+    /// An identity provider's JSON Web Key Set (`COUNTERSIGN_JWT_JWKS_URL`), instead of
+    /// `jwt_public_key_file`: keys are chosen by the token's `kid`. https, or http to a loopback
+    /// address.
+    pub jwt_jwks_url: Option<String>,
+    /// How often the key set is fetched again, in seconds (`COUNTERSIGN_JWT_JWKS_REFRESH_SECS`).
+    pub jwt_jwks_refresh_secs: u64,
+    /// A token naming an unknown `kid` fetches the key set again at most this often, in seconds
+    /// (`COUNTERSIGN_JWT_JWKS_MIN_REFRESH_SECS`); 0 removes the limit.
+    pub jwt_jwks_min_refresh_secs: u64,
+    /// Where the roles are in the token's claims: a key, or a dotted path into nested objects
+    /// (`COUNTERSIGN_JWT_ROLES_CLAIM`, e.g. `realm_access.roles`).
+    pub jwt_roles_claim: String,
+    /// Where the tenant is in the token's claims, like `jwt_roles_claim`
+    /// (`COUNTERSIGN_JWT_TENANT_CLAIM`, e.g. `https://example.com/tenant`).
+    pub jwt_tenant_claim: String,
     /// Largest accepted request body in bytes (`COUNTERSIGN_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
     /// Submissions one principal may make per minute on one replica; 0 turns the limit off
@@ -94,11 +112,17 @@ impl Default for Settings {
             migrate: true,
             demo: false,
             db_max_connections: 16,
+            db_acquire_timeout_ms: 10_000,
             jwt_secret: None,
             jwt_algorithm: "HS256".to_owned(),
             jwt_public_key_file: None,
             jwt_issuer: None,
             jwt_audience: None,
+            jwt_jwks_url: None,
+            jwt_jwks_refresh_secs: 300,
+            jwt_jwks_min_refresh_secs: 30,
+            jwt_roles_claim: "roles".to_owned(),
+            jwt_tenant_claim: "tenant".to_owned(),
             max_body_bytes: 2 * 1024 * 1024,
             submit_rate_per_minute: 1200,
             scheduler_interval_ms: 1000,

@@ -56,14 +56,18 @@ fn submit_limiter(per_minute: u32) -> Option<Arc<SubmitLimiter>> {
 
 /// Connects to the database named in `settings`, running migrations when asked.
 pub async fn connect(settings: &Settings, migrate: bool) -> anyhow::Result<Store> {
-    let store = Store::connect(&settings.database_url, settings.db_max_connections)
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot open database {}: {e}",
-                redact(&settings.database_url)
-            )
-        })?;
+    let store = Store::connect_with_timeout(
+        &settings.database_url,
+        settings.db_max_connections,
+        std::time::Duration::from_millis(settings.db_acquire_timeout_ms.max(1)),
+    )
+    .await
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open database {}: {e}",
+            redact(&settings.database_url)
+        )
+    })?;
     if migrate {
         Migrator::up(store.db(), None).await?;
     }
@@ -98,6 +102,7 @@ pub struct Application {
     scheduler: Option<jobs::JobHandle>,
     outbox: Option<jobs::JobHandle>,
     events_task: jobs::JobHandle,
+    key_refresh: Option<jobs::JobHandle>,
     shutdown_tx: tokio::sync::watch::Sender<bool>,
 }
 
@@ -112,6 +117,8 @@ impl Application {
         };
         let secret = resolve_jwt_secret(&settings)?;
         let tokens = Arc::new(TokenVerifier::new(&settings, secret.as_ref())?);
+        // With an identity provider's key set: the first fetch, then a periodic refresh.
+        let key_refresh = tokens.start().await.map(jobs::JobHandle::new);
         let store = connect(&settings, settings.migrate).await?;
         if settings.demo {
             seed::seed_demo(&store, &tokens).await?;
@@ -163,6 +170,7 @@ impl Application {
             scheduler,
             outbox,
             events_task,
+            key_refresh,
             shutdown_tx,
         })
     }
@@ -205,6 +213,9 @@ impl Application {
             outbox.abort();
         }
         self.events_task.abort();
+        if let Some(key_refresh) = self.key_refresh {
+            key_refresh.abort();
+        }
         tracing::info!("countersign stopped");
         Ok(())
     }

@@ -1,9 +1,11 @@
-//! Who is calling: JWT (HS*, or RS*/ES* with a configured public key) and API keys, resolved to a
-//! [`Principal`] whose tenant comes only from the credential.
+//! Who is calling: JWT (HS*, or RS*/ES* with a configured public key or an identity provider's
+//! key set) and API keys, resolved to a [`Principal`] whose tenant comes only from the credential.
 
+mod claims;
+mod jwks;
 mod jwt;
 
-pub use jwt::{Claims, TokenVerifier, resolve_jwt_secret};
+pub use jwt::{Claims, LEEWAY_SECS, TokenVerifier, resolve_jwt_secret};
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -98,44 +100,49 @@ pub fn normalize_roles(roles: impl IntoIterator<Item = String>) -> Result<Vec<St
     Ok(roles)
 }
 
-/// The outcome of looking at a request's credentials; resolvers turn a failure into
-/// `UNAUTHENTICATED` only when they need a caller.
+/// The outcome of looking at a request's credentials; resolvers return the failure only when
+/// they need a caller. The error is `UNAUTHENTICATED` (with what to do) for a missing or bad
+/// credential, and `INTERNAL` when the check itself failed (the database did not answer): a
+/// valid credential is never reported as a bad one.
 #[derive(Debug, Clone)]
-pub struct Auth(pub Result<Principal, String>);
+pub struct Auth(pub Result<Principal, AppError>);
 
 impl Auth {
-    /// The principal, or `UNAUTHENTICATED` with the reason.
+    /// The principal, or why there is none (`UNAUTHENTICATED` or `INTERNAL`).
     pub fn principal(&self) -> AppResult<&Principal> {
-        self.0
-            .as_ref()
-            .map_err(|why| AppError::Unauthenticated(why.clone()))
+        self.0.as_ref().map_err(Clone::clone)
+    }
+
+    fn refused(why: impl Into<String>) -> Auth {
+        Auth(Err(AppError::Unauthenticated(why.into())))
     }
 }
 
 /// Resolves an `Authorization` header value (`Bearer <JWT or cs_ API key>`).
 pub async fn authenticate(state: &AppState, header: Option<&str>) -> Auth {
     let Some(header) = header else {
-        return Auth(Err(
-            "missing Authorization: Bearer <token or API key>".into()
-        ));
+        return Auth::refused("missing Authorization: Bearer <token or API key>");
     };
     let Some(token) = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
         .map(str::trim)
     else {
-        return Auth(Err(
-            "Authorization must be 'Bearer <token or API key>'".into()
-        ));
+        return Auth::refused("Authorization must be 'Bearer <token or API key>'");
     };
     if token.starts_with(keys::KEY_PREFIX) {
         return match keys::authenticate(state.store.db(), token).await {
             Ok(Some(p)) => Auth(Ok(p)),
-            Ok(None) => Auth(Err("unknown or revoked API key".into())),
-            Err(e) => Auth(Err(format!("API key check failed: {e}"))),
+            Ok(None) => Auth::refused("unknown or revoked API key"),
+            // The check failed, not the key (a pool timeout, the database down): INTERNAL,
+            // already logged with its correlation id, so a client does not drop a good key.
+            Err(e) => Auth(Err(e)),
         };
     }
-    Auth(state.tokens.verify(token))
+    match state.tokens.verify(token).await {
+        Ok(p) => Auth(Ok(p)),
+        Err(why) => Auth::refused(why),
+    }
 }
 
 impl<S> FromRequestParts<S> for Auth

@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use super::ContextExt;
 use super::loaders::{DecisionsLoader, StepsLoader};
+use crate::auth::{ROLE_ADMIN, ROLE_AUDITOR};
 use crate::domain::audit::AuditQuery;
 use crate::domain::lifecycle::Source as DomainSource;
 use crate::domain::{audit, execution, requests, workflows};
@@ -160,8 +161,11 @@ impl PolicyVersion {
     async fn status(&self) -> PolicyStatus {
         self.0.status.into()
     }
-    /// The policy document.
-    async fn document(&self) -> ApiResult<Json<Value>> {
+    /// The policy document (admin and auditor only, FORBIDDEN otherwise: its rules say how an
+    /// action gets auto-approved).
+    async fn document(&self, ctx: &Context<'_>) -> ApiResult<Json<Value>> {
+        ctx.principal()?
+            .require_any(&[ROLE_ADMIN, ROLE_AUDITOR], "reading a policy document")?;
         json_text(&self.0.document)
     }
     /// Note given when proposed.
@@ -580,9 +584,16 @@ impl AuditEvent {
     async fn request_id(&self) -> Option<ID> {
         self.0.request_id.map(|id| ID(id.to_string()))
     }
-    /// What changed.
-    async fn data(&self) -> ApiResult<Json<Value>> {
-        json_text(&self.0.data)
+    /// What changed. A policy document in it (`policy`) is shown to admins and auditors only;
+    /// others see the rest (`policyHash` included).
+    async fn data(&self, ctx: &Context<'_>) -> ApiResult<Json<Value>> {
+        let mut data = json_text(&self.0.data)?;
+        if !ctx.principal()?.reads_everything()
+            && let Some(fields) = data.0.as_object_mut()
+        {
+            fields.remove("policy");
+        }
+        Ok(data)
     }
     /// Hash of the previous event (hex).
     async fn prev_hash(&self) -> &str {

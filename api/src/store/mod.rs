@@ -65,10 +65,19 @@ impl WriteTxn {
 impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
+        Store::connect_with_timeout(url, max_connections, Duration::from_secs(10)).await
+    }
+
+    /// Like [`Store::connect`], waiting at most `acquire_timeout` for a pooled connection.
+    pub async fn connect_with_timeout(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Store, DbErr> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.max_connections(max_connections)
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(acquire_timeout)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)

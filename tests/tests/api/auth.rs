@@ -5,6 +5,7 @@
 use countersign::auth::TokenVerifier;
 use countersign::config::Settings;
 use countersign_tests::{TestApp, db_tests};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -23,7 +24,36 @@ db_tests!(
     get_runs_the_operation_named_by_operation_name,
     healthz_answers_ok,
     every_error_has_a_code,
+    tokens_must_carry_sub_tenant_roles_and_exp,
+    a_token_not_yet_valid_is_refused,
+    token_errors_say_what_to_do,
+    only_admins_and_auditors_read_policy_documents,
 );
+
+db_tests!(
+    provider_claims;
+    roles_and_tenant_are_read_from_the_configured_claims,
+);
+
+db_tests!(
+    one_pooled_connection;
+    a_failed_api_key_check_is_internal_not_unauthenticated,
+);
+
+/// Claims named the way some identity providers name them: Keycloak's nested realm roles, and a
+/// namespaced tenant claim whose name contains dots.
+fn provider_claims(s: &mut Settings) {
+    s.jwt_roles_claim = "realm_access.roles".into();
+    s.jwt_tenant_claim = "https://countersign.dev/tenant".into();
+}
+
+/// One connection in the pool, and a short wait for it.
+fn one_pooled_connection(s: &mut Settings) {
+    s.db_max_connections = 1;
+    s.db_acquire_timeout_ms = 300;
+    s.scheduler_enabled = false;
+    s.outbox_enabled = false;
+}
 
 /// The secret the test server verifies HS256 tokens with.
 const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
@@ -597,4 +627,316 @@ async fn every_error_has_a_code(app: &TestApp) {
         }
     }
     assert_eq!(app.count("approval_requests").await, 0);
+}
+
+/// Signs `claims` with the server's own HS256 secret: the signature is good, the claims are ours.
+fn signed(claims: &Value) -> String {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn in_seconds(seconds: i64) -> i64 {
+    chrono::Utc::now().timestamp() + seconds
+}
+
+/// The first error's code and message.
+async fn refusal(app: &TestApp, token: &str, query: &str) -> (String, String) {
+    let body = app.gql(token, query, json!({})).await;
+    assert_eq!(body["data"], json!(null), "{body}");
+    (
+        body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected an error with a code: {body}"))
+            .to_owned(),
+        body["errors"][0]["message"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn tokens_must_carry_sub_tenant_roles_and_exp(app: &TestApp) {
+    let full = json!({ "sub": "alice-admin", "tenant": TENANT, "roles": ["admin"], "exp": in_seconds(600) });
+    // control: all four claims, signed with the server's secret
+    let me = app.data(&signed(&full), ME, json!({})).await;
+    assert_eq!(me["me"]["roles"], json!(["admin"]));
+
+    for claim in ["sub", "tenant", "roles", "exp"] {
+        let mut claims = full.clone();
+        claims.as_object_mut().unwrap().remove(claim);
+        let (code, message) = refusal(app, &signed(&claims), ME).await;
+        assert_eq!(code, "UNAUTHENTICATED", "without {claim}: {message}");
+        assert!(
+            message.contains(&format!("the claim `{claim}` is missing")),
+            "without {claim}: {message}"
+        );
+    }
+    // a token without roles reads nothing: not the workflows, not their policies
+    create_workflow(app, "refunds", refund_policy()).await;
+    let mut no_roles = full.clone();
+    no_roles.as_object_mut().unwrap().remove("roles");
+    let (code, _) = refusal(
+        app,
+        &signed(&no_roles),
+        "{ workflows { key activePolicy { document } } }",
+    )
+    .await;
+    assert_eq!(code, "UNAUTHENTICATED");
+
+    // present but of the wrong shape
+    for (claim, value, says) in [
+        ("roles", json!("admin"), "must be an array of strings"),
+        ("roles", json!([1, 2]), "must be an array of strings"),
+        ("roles", json!(null), "the claim `roles` is missing"),
+        ("tenant", json!(["acme"]), "must be a string"),
+        (
+            "exp",
+            json!("tomorrow"),
+            "`exp` must be a number of seconds since 1970-01-01T00:00:00Z",
+        ),
+        ("sub", json!(42), "the claim `sub` must be a string"),
+    ] {
+        let mut claims = full.clone();
+        claims[claim] = value.clone();
+        let (code, message) = refusal(app, &signed(&claims), ME).await;
+        assert_eq!(code, "UNAUTHENTICATED", "{claim} = {value}: {message}");
+        assert!(message.contains(says), "{claim} = {value}: {message}");
+    }
+}
+
+async fn a_token_not_yet_valid_is_refused(app: &TestApp) {
+    let claims = |nbf: i64| json!({ "sub": "alice-admin", "tenant": TENANT, "roles": ["admin"], "exp": in_seconds(3600), "nbf": nbf });
+    let nbf = in_seconds(600);
+    let (code, message) = refusal(app, &signed(&claims(nbf)), ME).await;
+    assert_eq!(code, "UNAUTHENTICATED", "{message}");
+    let at = chrono::DateTime::from_timestamp(nbf, 0)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert!(
+        message.contains(&format!("not valid before {at}")),
+        "{message}"
+    );
+    assert!(message.contains("60 s of clock skew"), "{message}");
+    // within the 60 s leeway, and in the past: accepted
+    for nbf in [in_seconds(20), in_seconds(-600)] {
+        let me = app.data(&signed(&claims(nbf)), ME, json!({})).await;
+        assert_eq!(me["me"]["subject"], "alice-admin");
+    }
+}
+
+async fn token_errors_say_what_to_do(app: &TestApp) {
+    // signed with another secret: ask whether it was minted elsewhere, and say where the
+    // server's secret comes from (the test server has COUNTERSIGN_JWT_SECRET set)
+    let foreign = verifier("another-secret-another-secret-another-0123456789", "HS256");
+    let token = mint(
+        &foreign,
+        "alice-admin",
+        &["admin"],
+        chrono::Duration::hours(1),
+    );
+    let (code, message) = refusal(app, &token, ME).await;
+    assert_eq!(code, "UNAUTHENTICATED");
+    assert!(message.contains("signature does not match"), "{message}");
+    assert!(message.contains("minted with another secret?"), "{message}");
+    assert!(message.contains("`countersign token`"), "{message}");
+    assert!(message.contains("COUNTERSIGN_JWT_SECRET"), "{message}");
+
+    // expired: when, and that 60 s of skew are allowed
+    let exp = in_seconds(-3600);
+    let expired =
+        signed(&json!({ "sub": "alice-admin", "tenant": TENANT, "roles": ["admin"], "exp": exp }));
+    let (code, message) = refusal(app, &expired, ME).await;
+    assert_eq!(code, "UNAUTHENTICATED");
+    let at = chrono::DateTime::from_timestamp(exp, 0)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert!(message.contains(&format!("expired at {at}")), "{message}");
+    assert!(message.contains("60 s of clock skew"), "{message}");
+    // expired 30 s ago: inside the leeway, still accepted
+    let recent = signed(
+        &json!({ "sub": "alice-admin", "tenant": TENANT, "roles": ["admin"], "exp": in_seconds(-30) }),
+    );
+    assert_eq!(
+        app.data(&recent, ME, json!({})).await["me"]["subject"],
+        "alice-admin"
+    );
+
+    // the wrong algorithm, named, with the setting that fixes it
+    let hs512 = verifier(SECRET, "HS512");
+    let token = mint(
+        &hs512,
+        "alice-admin",
+        &["admin"],
+        chrono::Duration::hours(1),
+    );
+    let (code, message) = refusal(app, &token, ME).await;
+    assert_eq!(code, "UNAUTHENTICATED");
+    assert!(
+        message.contains("signed with HS512, but this server accepts only HS256"),
+        "{message}"
+    );
+    assert!(message.contains("COUNTERSIGN_JWT_ALGORITHM"), "{message}");
+
+    // not a JWT at all
+    let (_, message) = refusal(app, "garbage", ME).await;
+    assert!(message.contains("not a JWT"), "{message}");
+}
+
+async fn only_admins_and_auditors_read_policy_documents(app: &TestApp) {
+    create_workflow(app, "refunds", refund_policy()).await;
+    const ACTIVE: &str = "{ workflows { key activePolicy { version document } } }";
+    const ALL: &str = "{ workflow(key: \"refunds\") { policies { version document } } }";
+    const SHAPE: &str = "{ workflows { key mode activePolicy { version status proposedBy } } }";
+    let agent = agent(app);
+    let reviewer = app.token(TENANT, "rita", &["support_agent"]);
+    for token in [&agent, &reviewer] {
+        for query in [ACTIVE, ALL] {
+            let body = app.gql(token, query, json!({})).await;
+            let error = &body["errors"][0];
+            assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{query}: {body}");
+            assert!(
+                error["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("admin, auditor"),
+                "{body}"
+            );
+            assert_eq!(
+                error["path"].as_array().unwrap().last().unwrap(),
+                "document"
+            );
+            // nothing of the document comes back
+            let data = body["data"].to_string();
+            assert!(
+                !data.contains("document") && !data.contains("small-clean"),
+                "{body}"
+            );
+        }
+        // what a reviewer needs stays readable: which workflows, their mode and policy version
+        let seen = app.data(token, SHAPE, json!({})).await;
+        assert_eq!(
+            seen["workflows"],
+            json!([{ "key": "refunds", "mode": "ACTIVE", "activePolicy": { "version": 1, "status": "ACTIVE", "proposedBy": "alice-admin" } }])
+        );
+    }
+    let auditor = app.token(TENANT, "audrey", &["auditor"]);
+    for token in [&auditor, &admin(app)] {
+        let seen = app.data(token, ACTIVE, json!({})).await;
+        let document = &seen["workflows"][0]["activePolicy"]["document"];
+        assert_eq!(document["rules"][1]["name"], "large", "{seen}");
+        assert_eq!(document["default"]["route"], "HUMAN", "{seen}");
+        let all = app.data(token, ALL, json!({})).await;
+        assert_eq!(all["workflow"]["policies"][0]["document"], *document);
+    }
+
+    // nor through the audit tail: a reviewer subscribed to the workflow's events sees that a
+    // policy was stored (and its hash), not the document
+    let schema = countersign::graphql::build_schema(app.state.clone());
+    let events = |roles: &[&str]| {
+        let principal = countersign::auth::Principal {
+            subject: "someone".into(),
+            tenant: TENANT.into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            name: None,
+            credential: countersign::auth::Credential::Jwt,
+        };
+        async_graphql::Request::new("subscription { approvalEvents(afterSeq: 0) { type data } }")
+            .data(countersign::auth::Auth(Ok(principal)))
+    };
+    use futures::StreamExt;
+    let first = |request| {
+        let mut stream = schema.execute_stream(request);
+        async move {
+            let r = stream.next().await.unwrap();
+            assert!(r.errors.is_empty(), "{:?}", r.errors);
+            r.data.into_json().unwrap()["approvalEvents"].clone()
+        }
+    };
+    let reviewer_sees = first(events(&["support_agent"])).await;
+    assert_eq!(reviewer_sees["type"], "WORKFLOW_CREATED");
+    assert!(
+        reviewer_sees["data"]["policyHash"].is_string(),
+        "{reviewer_sees}"
+    );
+    assert!(
+        reviewer_sees["data"].get("policy").is_none(),
+        "{reviewer_sees}"
+    );
+    let auditor_sees = first(events(&["auditor"])).await;
+    assert_eq!(auditor_sees["data"]["policy"]["rules"][1]["name"], "large");
+}
+
+async fn roles_and_tenant_are_read_from_the_configured_claims(app: &TestApp) {
+    let nested = json!({
+        "sub": "kc-user",
+        "https://countersign.dev/tenant": TENANT,
+        "realm_access": { "roles": ["admin", "offline_access"] },
+        "resource_access": { "account": { "roles": ["manage-account"] } },
+        "exp": in_seconds(600),
+    });
+    let me = app.data(&signed(&nested), ME, json!({})).await;
+    assert_eq!(
+        me["me"],
+        json!({ "subject": "kc-user", "tenant": TENANT, "roles": ["admin", "offline_access"] })
+    );
+    // the default names are not read any more: a token with only those is refused, naming the
+    // configured claim and its setting
+    let plain = json!({ "sub": "kc-user", "tenant": TENANT, "roles": ["admin"], "realm_access": { "roles": ["admin"] }, "exp": in_seconds(600) });
+    let (code, message) = refusal(app, &signed(&plain), ME).await;
+    assert_eq!(code, "UNAUTHENTICATED");
+    assert!(
+        message.contains("the claim `https://countersign.dev/tenant` is missing"),
+        "{message}"
+    );
+    assert!(
+        message.contains("COUNTERSIGN_JWT_TENANT_CLAIM"),
+        "{message}"
+    );
+    let mut no_roles = nested.clone();
+    no_roles["realm_access"] = json!({ "groups": ["admin"] });
+    let (_, message) = refusal(app, &signed(&no_roles), ME).await;
+    assert!(
+        message.contains("the claim `realm_access.roles` is missing"),
+        "{message}"
+    );
+    assert!(message.contains("COUNTERSIGN_JWT_ROLES_CLAIM"), "{message}");
+    // tokens the server mints (`countersign token`) use the configured names too
+    let me = app.data(&admin(app), ME, json!({})).await;
+    assert_eq!(me["me"]["roles"], json!(["admin"]));
+}
+
+async fn a_failed_api_key_check_is_internal_not_unauthenticated(app: &TestApp) {
+    let created = create_key(app, "bot-7", &["agent"]).await;
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.data(&key, ME, json!({})).await["me"]["subject"],
+        "bot-7"
+    );
+
+    // Hold the pool's only connection: the key cannot be checked, which says nothing about the
+    // key. The caller must not be told to throw a good key away.
+    let held = sea_orm::TransactionTrait::begin(app.state.store.db())
+        .await
+        .unwrap();
+    let body = app.gql(&key, ME, json!({})).await;
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "INTERNAL", "{body}");
+    assert!(error["extensions"]["correlationId"].is_string(), "{body}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        !message.contains("API key") && !message.contains("pool"),
+        "{message}"
+    );
+    // a JWT needs no database to be checked: still accepted meanwhile
+    assert_eq!(
+        app.data(&admin(app), ME, json!({})).await["me"]["subject"],
+        "alice-admin"
+    );
+
+    held.rollback().await.unwrap();
+    assert_eq!(
+        app.data(&key, ME, json!({})).await["me"]["subject"],
+        "bot-7"
+    );
 }

@@ -118,8 +118,9 @@ async fn invariant_4_tenant_isolation_same_keys_foreign_ids_and_separate_audit_c
         globex_wfs["workflows"],
         json!([{ "key": "refunds", "name": "Globex refunds" }])
     );
+    // (policy documents are for admins and auditors)
     let globex_wf = app
-        .data(&globex_agent, WORKFLOW, json!({ "key": "refunds" }))
+        .data(&globex_admin, WORKFLOW, json!({ "key": "refunds" }))
         .await;
     assert_eq!(globex_wf["workflow"]["name"], "Globex refunds");
     assert_eq!(

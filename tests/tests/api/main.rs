@@ -10,6 +10,7 @@ mod execution;
 mod exports;
 mod governance;
 mod isolation;
+mod jwks;
 mod lifecycle;
 mod modes;
 mod policies;

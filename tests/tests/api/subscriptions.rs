@@ -296,7 +296,7 @@ mod slow_subscriber_is_closed_with_a_reason_and_can_resume {
         create_workflow(app, "refunds", refund_policy()).await;
         // A subscriber that stops reading: the schema's stream, held without being polled.
         let schema = countersign::graphql::build_schema(app.state.clone());
-        let principal = app.state.tokens.verify(&admin(app)).unwrap();
+        let principal = app.state.tokens.verify(&admin(app)).await.unwrap();
         // From the head before the first submission: however the subscription's start races the
         // submission's commit, the first event arrives (by replay or live) and none is skipped.
         let before = head(app).await;
