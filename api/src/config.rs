@@ -81,6 +81,17 @@ pub struct Settings {
     pub ws_init_timeout_ms: u64,
     /// Subscriptions one WebSocket may hold at once (`COUNTERSIGN_WS_MAX_SUBSCRIPTIONS`).
     pub ws_max_subscriptions: usize,
+    /// Analytics reports computed at once on this replica; more wait their turn
+    /// (`COUNTERSIGN_ANALYTICS_CONCURRENCY`).
+    pub analytics_concurrency: usize,
+    /// Most fields one GraphQL operation may select, counted with fragments expanded
+    /// (`COUNTERSIGN_GRAPHQL_MAX_FIELDS`).
+    pub graphql_max_fields: u64,
+    /// Most aliased fields in one GraphQL operation, fragments expanded
+    /// (`COUNTERSIGN_GRAPHQL_MAX_ALIASES`).
+    pub graphql_max_aliases: u64,
+    /// Most items of any list argument or variable (`COUNTERSIGN_GRAPHQL_MAX_LIST_ITEMS`).
+    pub graphql_max_list_items: usize,
 }
 
 impl Default for Settings {
@@ -111,6 +122,10 @@ impl Default for Settings {
             subscriber_buffer: 1024,
             ws_init_timeout_ms: 10_000,
             ws_max_subscriptions: 100,
+            analytics_concurrency: 2,
+            graphql_max_fields: 5_000,
+            graphql_max_aliases: 100,
+            graphql_max_list_items: 1_000,
         }
     }
 }

@@ -144,6 +144,9 @@ impl Application {
             std::time::Duration::from_millis(settings.events_poll_ms.max(10)),
         );
         let (shutdown_tx, shutdown) = tokio::sync::watch::channel(false);
+        let analytics = Arc::new(domain::analytics::AnalyticsCache::new(
+            settings.analytics_concurrency,
+        ));
         let state = AppState {
             store,
             tokens,
@@ -151,7 +154,7 @@ impl Application {
             submit_limiter,
             events,
             shutdown,
-            analytics: Arc::default(),
+            analytics,
         };
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);

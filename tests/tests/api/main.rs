@@ -11,6 +11,7 @@ mod exports;
 mod governance;
 mod isolation;
 mod lifecycle;
+mod limits;
 mod modes;
 mod policies;
 mod scheduler;
