@@ -1,7 +1,7 @@
 //! From a request frame to a [`Report`]: pure functions, polars doing the filtering, grouping,
 //! counting, percentiles and exact Decimal sums; Rust doing the money arithmetic of analytics.md.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use polars::prelude::*;
@@ -94,15 +94,45 @@ fn mask(frame: &Frame, filter: &Filter) -> Expr {
         m = m.and(col(col::SUBMITTED_US).lt(lit(to.timestamp_micros())));
     }
     if let Some(keys) = &filter.workflow_keys {
-        let mut any = lit(false);
-        for key in keys {
-            if let Some(code) = frame.workflows.iter().position(|w| w == key) {
-                any = any.or(col(col::WORKFLOW).eq(lit(code as u32)));
-            }
-        }
-        m = m.and(any);
+        // Each key once, looked up in a map: the mask grows with the distinct workflows named,
+        // never with repeats, and its OR tree is balanced (a left-deep chain of thousands of
+        // ORs made polars' optimizer super-linear and deep enough to exhaust a stack).
+        let codes: HashMap<&str, u32> = frame
+            .workflows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| Some((w.as_str(), u32::try_from(i).ok()?)))
+            .collect();
+        let wanted: BTreeSet<u32> = keys
+            .iter()
+            .filter_map(|k| codes.get(k.as_str()).copied())
+            .collect();
+        let terms: Vec<Expr> = wanted
+            .into_iter()
+            .map(|code| col(col::WORKFLOW).eq(lit(code)))
+            .collect();
+        m = m.and(any_of(terms));
     }
     m
+}
+
+/// `a OR b OR …` as a balanced tree (depth log₂ n); `false` when empty.
+fn any_of(mut terms: Vec<Expr>) -> Expr {
+    if terms.is_empty() {
+        return lit(false);
+    }
+    while terms.len() > 1 {
+        let mut next = Vec::with_capacity(terms.len().div_ceil(2));
+        let mut it = terms.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => a.or(b),
+                None => a,
+            });
+        }
+        terms = next;
+    }
+    terms.pop().unwrap_or_else(|| lit(false))
 }
 
 /// The aggregations of a group of requests: every count of `Totals` and the rest.
@@ -435,11 +465,12 @@ pub fn compute(
             by_key.insert(key.clone(), read_agg(&per_wf, i)?);
         }
     }
+    let named: Option<HashSet<&str>> = filter
+        .workflow_keys
+        .as_ref()
+        .map(|keys| keys.iter().map(String::as_str).collect());
     for key in settings.keys() {
-        let wanted = filter
-            .workflow_keys
-            .as_ref()
-            .is_none_or(|keys| keys.contains(key));
+        let wanted = named.as_ref().is_none_or(|n| n.contains(key.as_str()));
         if wanted {
             by_key.entry(key.clone()).or_default();
         }
@@ -793,6 +824,50 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(report(&facts, &none).totals.submitted, 0);
+    }
+
+    #[test]
+    fn many_workflow_keys_cost_linear_time() {
+        // 3,000 keys, repeats and unknown ones among them, over 40 workflows: before, each key
+        // added a link to one OR chain and this took minutes (super-linear in the keys).
+        let facts: Vec<_> = (0..4_000)
+            .map(|i| req(&format!("wf{}", i % 40), 2, Route::Auto, Status::Approved))
+            .collect();
+        let keys: Vec<String> = (0..3_000)
+            .map(|i| match i % 3 {
+                0 => format!("wf{}", i % 20),
+                1 => format!("unknown{i}"),
+                _ => "wf0".to_owned(),
+            })
+            .collect();
+        let filter = Filter {
+            workflow_keys: Some(keys),
+            ..Filter::default()
+        };
+        let started = std::time::Instant::now();
+        let r = report(&facts, &filter);
+        // wf0..wf19, 100 requests each.
+        assert_eq!(r.totals.submitted, 2_000);
+        assert_eq!(r.by_workflow.len(), 20);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn any_of_is_balanced_and_exact() {
+        let facts: Vec<_> = (0..7)
+            .map(|i| req(&format!("w{i}"), 2, Route::Auto, Status::Approved))
+            .collect();
+        for n in 0..=7 {
+            let filter = Filter {
+                workflow_keys: Some((0..n).map(|i| format!("w{i}")).collect()),
+                ..Filter::default()
+            };
+            assert_eq!(report(&facts, &filter).totals.submitted, n as u64);
+        }
     }
 
     #[test]

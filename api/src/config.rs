@@ -102,6 +102,17 @@ pub struct Settings {
     /// Time one policy evaluation (one action) may take, in milliseconds; a rule still running
     /// then is a `rule_error` (`COUNTERSIGN_POLICY_EVAL_TIMEOUT_MS`).
     pub policy_eval_timeout_ms: u64,
+    /// Analytics reports computed at once on this replica; more wait their turn
+    /// (`COUNTERSIGN_ANALYTICS_CONCURRENCY`).
+    pub analytics_concurrency: usize,
+    /// Most fields one GraphQL operation may select, counted with fragments expanded
+    /// (`COUNTERSIGN_GRAPHQL_MAX_FIELDS`).
+    pub graphql_max_fields: u64,
+    /// Most aliased fields in one GraphQL operation, fragments expanded
+    /// (`COUNTERSIGN_GRAPHQL_MAX_ALIASES`).
+    pub graphql_max_aliases: u64,
+    /// Most items of any list argument or variable (`COUNTERSIGN_GRAPHQL_MAX_LIST_ITEMS`).
+    pub graphql_max_list_items: usize,
 }
 
 impl Default for Settings {
@@ -139,6 +150,10 @@ impl Default for Settings {
             ws_init_timeout_ms: 10_000,
             ws_max_subscriptions: 100,
             policy_eval_timeout_ms: 1000,
+            analytics_concurrency: 2,
+            graphql_max_fields: 5_000,
+            graphql_max_aliases: 100,
+            graphql_max_list_items: 1_000,
         }
     }
 }

@@ -151,6 +151,9 @@ impl Application {
             std::time::Duration::from_millis(settings.events_poll_ms.max(10)),
         );
         let (shutdown_tx, shutdown) = tokio::sync::watch::channel(false);
+        let analytics = Arc::new(domain::analytics::AnalyticsCache::new(
+            settings.analytics_concurrency,
+        ));
         let state = AppState {
             store,
             tokens,
@@ -158,7 +161,7 @@ impl Application {
             submit_limiter,
             events,
             shutdown,
-            analytics: Arc::default(),
+            analytics,
         };
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);

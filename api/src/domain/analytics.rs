@@ -1,6 +1,6 @@
 //! The analytics service: one in-memory [`TenantAnalytics`] per tenant, brought up to the audit
 //! head on each query (reading only the requests changed since), and the report computed from its
-//! frame off the async runtime.
+//! frame off the async runtime, a bounded number at a time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,11 +12,28 @@ use crate::auth::{Principal, ROLE_ADMIN, ROLE_AUDITOR};
 use crate::error::{AppError, AppResult};
 use crate::store::Store;
 
+/// The most workflow keys one analytics filter may name.
+pub const MAX_WORKFLOW_KEYS: usize = 100;
+
 /// Per-tenant analytics state, shared by every request of this replica.
-#[derive(Default)]
 pub struct AnalyticsCache {
     tenants: Mutex<HashMap<String, Arc<tokio::sync::Mutex<TenantAnalytics>>>>,
+    /// Reports computed at once. polars runs every computation on one shared rayon pool, whose
+    /// workers, while they wait, run other computations' tasks on top of their own stack: with
+    /// hundreds in flight (500 aliases of `analytics`) that nesting overflowed a worker's stack
+    /// and aborted the process. A few at a time keep the nesting shallow; the rest wait here,
+    /// asynchronously, and give up their place when the client goes away.
+    computing: Arc<tokio::sync::Semaphore>,
 }
+
+impl Default for AnalyticsCache {
+    fn default() -> Self {
+        AnalyticsCache::new(DEFAULT_CONCURRENCY)
+    }
+}
+
+/// Reports computed at once unless configured otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 2;
 
 impl std::fmt::Debug for AnalyticsCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -32,6 +49,14 @@ fn map_err(e: AnalyticsError) -> AppError {
 }
 
 impl AnalyticsCache {
+    /// A cache computing at most `concurrency` reports at once (at least one).
+    pub fn new(concurrency: usize) -> Self {
+        AnalyticsCache {
+            tenants: Mutex::default(),
+            computing: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+        }
+    }
+
     fn entry(&self, tenant: &str) -> Arc<tokio::sync::Mutex<TenantAnalytics>> {
         let mut tenants = self
             .tenants
@@ -48,13 +73,21 @@ impl AnalyticsCache {
         filter: Filter,
     ) -> AppResult<Report> {
         caller.require_any(&[ROLE_AUDITOR, ROLE_ADMIN], "analytics")?;
+        let filter = bounded(filter)?;
         let entry = self.entry(&caller.tenant);
         let mut guard = entry.lock_owned().await;
         let update = guard
             .fetch(store.db(), &caller.tenant)
             .await
             .map_err(map_err)?;
+        let permit = self
+            .computing
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(AppError::internal)?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             if let Some(update) = update {
                 guard.apply(update)?;
             }
@@ -68,4 +101,27 @@ impl AnalyticsCache {
         .map_err(AppError::internal)?
         .map_err(map_err)
     }
+}
+
+/// The filter with each workflow key once, refused when it names more than
+/// [`MAX_WORKFLOW_KEYS`].
+fn bounded(mut filter: Filter) -> AppResult<Filter> {
+    if let Some(keys) = filter.workflow_keys.take() {
+        if keys.len() > MAX_WORKFLOW_KEYS {
+            return Err(AppError::bad_input(
+                "filter.workflowKeys",
+                format!(
+                    "at most {MAX_WORKFLOW_KEYS} workflow keys may be given (got {})",
+                    keys.len()
+                ),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        filter.workflow_keys = Some(
+            keys.into_iter()
+                .filter(|k| seen.insert(k.clone()))
+                .collect(),
+        );
+    }
+    Ok(filter)
 }

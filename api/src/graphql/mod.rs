@@ -5,6 +5,7 @@ mod analytics;
 mod audit;
 mod execution;
 mod keys;
+pub mod limits;
 mod loaders;
 mod me;
 mod policies;
@@ -51,9 +52,11 @@ pub struct MutationRoot(
 /// The schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot>;
 
-/// Builds the schema around the shared state. Depth and complexity are bounded so that one query
-/// cannot ask for unbounded work.
+/// Builds the schema around the shared state. Size, aliases, expensive fields, list lengths,
+/// depth and complexity are bounded (see [`limits`]) so that one operation cannot ask for
+/// unbounded work.
 pub fn build_schema(state: AppState) -> AppSchema {
+    let limits = limits::Limits::from_settings(&state.settings);
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -69,7 +72,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
     ))
     .data(state)
     .extension(ErrorCodes)
+    .extension(limits)
     .limit_depth(16)
+    .limit_recursive_depth(limits::MAX_NESTING)
+    .limit_directives(limits::MAX_DIRECTIVES_PER_FIELD)
     .limit_complexity(20_000)
     .finish()
 }

@@ -12,6 +12,7 @@ mod governance;
 mod isolation;
 mod jwks;
 mod lifecycle;
+mod limits;
 mod modes;
 mod policies;
 mod scheduler;
