@@ -110,6 +110,7 @@ impl Application {
         } else {
             None
         };
+        settings.cors_origins()?;
         let secret = resolve_jwt_secret(&settings)?;
         let tokens = Arc::new(TokenVerifier::new(&settings, secret.as_ref())?);
         let store = connect(&settings, settings.migrate).await?;
