@@ -12,9 +12,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use async_graphql::{ErrorExtensionValues, ServerError, Variables};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::{ErrorExtensionValues, ServerError, Variables};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderMap};
@@ -132,7 +132,12 @@ pub(crate) fn check_ws_origin(headers: &HeaderMap, settings: &Settings) -> Resul
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .and_then(|host| parse_origin(&format!("{scheme}://{host}")).ok());
-    if own.as_deref().and_then(|o| o.split_once("://")).map(|(_, a)| a) == Some(authority) {
+    if own
+        .as_deref()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, a)| a)
+        == Some(authority)
+    {
         return Ok(());
     }
     match settings.cors_origins() {
@@ -224,8 +229,10 @@ fn unauthenticated(media: MediaType, headers: &HeaderMap, why: &str) -> Response
     } else {
         "Bearer"
     };
-    resp.headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
     resp
 }
 
@@ -241,7 +248,11 @@ fn not_acceptable() -> Response {
 /// The caller, resolved from `Authorization` before anything else is looked at. `Err` is the
 /// finished refusal; `Ok(auth)` may still be unauthenticated when public introspection is on
 /// (the query is then checked by [`prepare`]).
-async fn gate(s: &HttpState, headers: &HeaderMap, media: Option<MediaType>) -> Result<Auth, Response> {
+async fn gate(
+    s: &HttpState,
+    headers: &HeaderMap,
+    media: Option<MediaType>,
+) -> Result<Auth, Response> {
     let header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -249,7 +260,11 @@ async fn gate(s: &HttpState, headers: &HeaderMap, media: Option<MediaType>) -> R
     if let Err(why) = &auth.0
         && !s.app.settings.public_introspection
     {
-        return Err(unauthenticated(media.unwrap_or(MediaType::Json), headers, why));
+        return Err(unauthenticated(
+            media.unwrap_or(MediaType::Json),
+            headers,
+            why,
+        ));
     }
     Ok(auth)
 }

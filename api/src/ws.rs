@@ -65,11 +65,7 @@ pub async fn upgrade(
     if let Err(why) = crate::http::check_ws_origin(&headers, &state.settings) {
         tracing::info!(reason = %why, "WebSocket upgrade refused");
         let body = json!({ "errors": [{ "message": why, "extensions": { "code": "FORBIDDEN" } }] });
-        return (
-            axum::http::StatusCode::FORBIDDEN,
-            axum::Json(body),
-        )
-            .into_response();
+        return (axum::http::StatusCode::FORBIDDEN, axum::Json(body)).into_response();
     }
     let header_auth = headers
         .get(axum::http::header::AUTHORIZATION)
