@@ -9,9 +9,10 @@
 //! body is even read: a caller without one gets a cheap 401 and nothing is parsed, unless
 //! `public_introspection` lets an introspection-only query through.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use async_graphql::Name;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, ServerError, Variables};
@@ -536,7 +537,7 @@ async fn execute(
             if let Err(why) = &auth.0 {
                 // Only public introspection gets here without a credential, and only with a
                 // document that asks for nothing else.
-                if !introspection_only(&doc) {
+                if !introspection_only(&doc) || expanded_selections(&doc).is_none() {
                     return unauthenticated(media, headers, why);
                 }
                 req = req.only_introspection();
@@ -634,6 +635,86 @@ fn introspection_only(doc: &ExecutableDocument) -> bool {
         }
     }
     true
+}
+
+/// Selections a document without a credential may expand to, fragments inlined: a full
+/// introspection query (GraphiQL's) is a few hundred.
+const PUBLIC_MAX_SELECTIONS: u64 = 5_000;
+
+/// The fields of a selection set at any depth, and the fragment spreads in it (not followed).
+fn local_selections(set: &SelectionSet) -> (u64, Vec<&Name>) {
+    let mut fields = 0u64;
+    let mut spreads = Vec::new();
+    let mut stack = vec![set];
+    while let Some(set) = stack.pop() {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    fields += 1;
+                    stack.push(&field.node.selection_set.node);
+                }
+                Selection::InlineFragment(inline) => stack.push(&inline.node.selection_set.node),
+                Selection::FragmentSpread(spread) => spreads.push(&spread.node.fragment_name.node),
+            }
+        }
+    }
+    (fields, spreads)
+}
+
+/// How many fields the document's operations select with every fragment spread inlined, in
+/// time linear in the document; `None` when that is over [`PUBLIC_MAX_SELECTIONS`] or a
+/// fragment is unknown or spreads itself. This keeps a caller without a credential from
+/// handing the schema a few hundred bytes of nested spreads that expand to millions.
+fn expanded_selections(doc: &ExecutableDocument) -> Option<u64> {
+    let locals: HashMap<&Name, (u64, Vec<&Name>)> = doc
+        .fragments
+        .iter()
+        .map(|(name, f)| (name, local_selections(&f.node.selection_set.node)))
+        .collect();
+    let mut sizes: HashMap<&Name, u64> = HashMap::new();
+    for start in locals.keys().copied() {
+        if sizes.contains_key(start) {
+            continue;
+        }
+        // Depth-first, children before parents, without recursion.
+        let mut path: Vec<(&Name, usize)> = vec![(start, 0)];
+        let mut on_path: HashSet<&Name> = HashSet::from([start]);
+        while let Some(&(name, next)) = path.last() {
+            let (fields, spreads) = locals.get(name)?;
+            if let Some(&child) = spreads.get(next) {
+                if let Some(top) = path.last_mut() {
+                    top.1 += 1;
+                }
+                if sizes.contains_key(child) {
+                    continue;
+                }
+                if !locals.contains_key(child) || !on_path.insert(child) {
+                    return None;
+                }
+                path.push((child, 0));
+                continue;
+            }
+            let mut total = *fields;
+            for spread in spreads {
+                total = total.saturating_add(*sizes.get(spread)?);
+            }
+            if total > PUBLIC_MAX_SELECTIONS {
+                return None;
+            }
+            sizes.insert(name, total);
+            on_path.remove(name);
+            path.pop();
+        }
+    }
+    let mut total = 0u64;
+    for (_, op) in doc.operations.iter() {
+        let (fields, spreads) = local_selections(&op.node.selection_set.node);
+        total = total.saturating_add(fields);
+        for spread in spreads {
+            total = total.saturating_add(*sizes.get(spread)?);
+        }
+    }
+    (total <= PUBLIC_MAX_SELECTIONS).then_some(total)
 }
 
 /// Writes a GraphQL response. A response that failed before execution (no error has a path and

@@ -479,7 +479,8 @@ async fn public_introspection_lets_only_introspection_through() {
             "query { ...Intro } fragment Intro on QueryRoot { __schema { queryType { name } } }",
             "{ ... on QueryRoot { __typename } }",
         ];
-        for query in allowed {
+        let full = FULL_INTROSPECTION.to_owned();
+        for query in allowed.iter().copied().chain([full.as_str()]) {
             let (status, _, body) =
                 post_raw(&app, &[("content-type", "application/json")], body(query)).await;
             assert_eq!(status, StatusCode::OK, "{query}: {body}");
@@ -496,8 +497,13 @@ async fn public_introspection_lets_only_introspection_through() {
             "{ __typename ...Missing }",
             // a syntax error is not told to a caller without a credential
             "{ __schema { ",
+            // introspection-only, but fragments that spread themselves
+            "query { ...A } fragment A on QueryRoot { __typename ...A }",
         ];
-        for query in refused {
+        // introspection-only, but 10^7 selections once the fragments are inlined: refused
+        // before the schema sees it
+        let bomb = fragment_bomb();
+        for query in refused.iter().copied().chain([bomb.as_str()]) {
             let (status, h, body) =
                 post_raw(&app, &[("content-type", "application/json")], body(query)).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{query}: {body}");
@@ -532,6 +538,35 @@ async fn public_introspection_lets_only_introspection_through() {
     })
     .await;
 }
+
+/// The introspection query of graphql-js (`getIntrospectionQuery`), as GraphiQL sends it.
+const FULL_INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) {
+    name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+  }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }
+}
+"#;
 
 const APP_ORIGIN: &str = "https://app.example.com";
 const DEV_ORIGIN: &str = "http://localhost:5173";
