@@ -113,6 +113,13 @@ pub struct Settings {
     pub graphql_max_aliases: u64,
     /// Most items of any list argument or variable (`COUNTERSIGN_GRAPHQL_MAX_LIST_ITEMS`).
     pub graphql_max_list_items: usize,
+    /// Comma-separated browser origins (`scheme://host[:port]`) allowed to call `/graphql` and
+    /// `/export/*` from another origin and to open `/graphql/ws` (`COUNTERSIGN_CORS_ORIGINS`);
+    /// unset means same-origin only.
+    pub cors_origins: Option<String>,
+    /// Answer introspection-only queries without a credential
+    /// (`COUNTERSIGN_PUBLIC_INTROSPECTION`); off, every `/graphql` request needs one.
+    pub public_introspection: bool,
 }
 
 impl Default for Settings {
@@ -154,6 +161,8 @@ impl Default for Settings {
             graphql_max_fields: 5_000,
             graphql_max_aliases: 100,
             graphql_max_list_items: 1_000,
+            cors_origins: None,
+            public_introspection: false,
         }
     }
 }
@@ -177,6 +186,7 @@ impl Settings {
             .extract()?;
         settings.algorithm()?;
         settings.scheduler_interval()?;
+        settings.cors_origins()?;
         Ok(settings)
     }
 
@@ -194,6 +204,24 @@ impl Settings {
     /// The time one policy evaluation may take.
     pub fn policy_eval_timeout(&self) -> Duration {
         Duration::from_millis(self.policy_eval_timeout_ms)
+    }
+
+    /// The origins of `cors_origins`, each checked and written the way a browser sends it in
+    /// `Origin` (lowercase, no default port); an entry that is not `scheme://host[:port]` is an
+    /// error naming it.
+    pub fn cors_origins(&self) -> anyhow::Result<Vec<String>> {
+        let Some(list) = &self.cors_origins else {
+            return Ok(Vec::new());
+        };
+        list.split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                parse_origin(o).map_err(|why| {
+                    anyhow::anyhow!("COUNTERSIGN_CORS_ORIGINS: {o:?} is not an origin: {why}")
+                })
+            })
+            .collect()
     }
 
     /// The configured JWT algorithm.
@@ -215,4 +243,43 @@ impl Settings {
         }
         Some(PathBuf::from(path))
     }
+}
+
+/// Checks a web origin, `scheme://host[:port]` with an `http` or `https` scheme and nothing
+/// after the authority, and returns it as browsers serialize it: lowercase, without the
+/// scheme's default port.
+pub fn parse_origin(origin: &str) -> Result<String, String> {
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return Err("expected scheme://host[:port], e.g. https://app.example.com".into());
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return Err(format!("the scheme must be http or https, not {scheme:?}")),
+    };
+    if authority.contains(['/', '?', '#']) {
+        return Err("an origin has no path, query or fragment (remove everything after the host and port, a trailing / included)".into());
+    }
+    if authority.contains('@') {
+        return Err("an origin has no user name or password".into());
+    }
+    let parsed = authority
+        .parse::<axum::http::uri::Authority>()
+        .map_err(|e| format!("invalid host or port: {e}"))?;
+    let host = parsed.host().to_ascii_lowercase();
+    if host.is_empty() {
+        return Err("the host is missing".into());
+    }
+    let has_port = authority
+        .rsplit_once(']')
+        .map_or(authority, |(_, after)| after)
+        .contains(':');
+    if has_port && parsed.port_u16().is_none() {
+        return Err("the port must be a number from 1 to 65535".into());
+    }
+    Ok(match parsed.port_u16() {
+        Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
+        _ => format!("{scheme}://{host}"),
+    })
 }

@@ -115,6 +115,7 @@ impl Application {
         } else {
             None
         };
+        settings.cors_origins()?;
         let secret = resolve_jwt_secret(&settings)?;
         let tokens = Arc::new(TokenVerifier::new(&settings, secret.as_ref())?);
         // With an identity provider's key set: the first fetch, then a periodic refresh.

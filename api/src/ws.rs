@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_graphql::Request;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -54,13 +54,19 @@ struct SubscribePayload {
 }
 
 /// Upgrades to a WebSocket; the `Authorization` header of the upgrade request is used when
-/// `connection_init` carries none.
+/// `connection_init` carries none. A browser's upgrade (it sends `Origin`) from an origin that
+/// is neither this server's host nor in `cors_origins` is refused with 403 first.
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     headers: HeaderMap,
     state: AppState,
     schema: AppSchema,
 ) -> Response {
+    if let Err(why) = crate::http::check_ws_origin(&headers, &state.settings) {
+        tracing::info!(reason = %why, "WebSocket upgrade refused");
+        let body = json!({ "errors": [{ "message": why, "extensions": { "code": "FORBIDDEN" } }] });
+        return (axum::http::StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+    }
     let header_auth = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -9,6 +9,7 @@ mod common;
 mod execution;
 mod exports;
 mod governance;
+mod http;
 mod isolation;
 mod jwks;
 mod lifecycle;
