@@ -42,12 +42,15 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(graphql_ws))
         .route("/graphiql", get(graphiql))
-        .route("/healthz", get(healthz))
         .route("/export/{file}", get(crate::export::export))
+        // Operations: liveness, readiness, Prometheus metrics (see `ops`).
+        .route("/healthz", get(crate::ops::healthz))
+        .route("/readyz", get(crate::ops::readyz))
+        .route("/metrics", get(crate::ops::metrics))
         .with_state(HttpState { app, schema })
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
@@ -145,18 +148,4 @@ async fn graphiql() -> Html<String> {
             .subscription_endpoint("/graphql/ws")
             .finish(),
     )
-}
-
-async fn healthz(State(s): State<HttpState>) -> Response {
-    match s.app.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "database unreachable" })),
-            )
-                .into_response()
-        }
-    }
 }

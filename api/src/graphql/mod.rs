@@ -68,6 +68,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
         tokio::spawn,
     ))
     .data(state)
+    .extension(crate::telemetry::GraphqlMetrics)
     .extension(ErrorCodes)
     .limit_depth(16)
     .limit_complexity(20_000)
