@@ -62,8 +62,11 @@ pub async fn connect(settings: &Settings, migrate: bool) -> anyhow::Result<Store
     let store = Store::connect(&settings.database_url, settings.db_max_connections)
         .await
         .map_err(|e| {
+            // SQLite's "unable to open database file" does not say which usual cause it is.
+            let cause =
+                store::sqlite_open_cause(&settings.database_url).unwrap_or_else(|| e.to_string());
             anyhow::anyhow!(
-                "cannot open database {}: {e}",
+                "cannot open database {}: {cause}",
                 redact(&settings.database_url)
             )
         })?;

@@ -77,10 +77,7 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
             });
-        // SQLite's own "unable to open database file" does not say which of the usual causes it is.
-        let db = Database::connect(opts)
-            .await
-            .map_err(|e| sqlite_open_cause(url).map_or(e, DbErr::Custom))?;
+        let db = Database::connect(opts).await?;
         let write_lock = match db.get_database_backend() {
             DatabaseBackend::Sqlite => Some(Arc::new(Mutex::new(()))),
             _ => None,

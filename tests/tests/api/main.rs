@@ -12,6 +12,7 @@ mod governance;
 mod isolation;
 mod lifecycle;
 mod modes;
+mod ops;
 mod policies;
 mod scheduler;
 mod seed;
