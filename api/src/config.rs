@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use figment::{Figment, Provider};
 use jsonwebtoken::Algorithm;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -120,7 +120,37 @@ pub struct Settings {
     /// Answer introspection-only queries without a credential
     /// (`COUNTERSIGN_PUBLIC_INTROSPECTION`); off, every `/graphql` request needs one.
     pub public_introspection: bool,
+    /// How long an authenticated WebSocket may stay silent (no message, ping or pong from the
+    /// client) before it is closed with 1001, in milliseconds; 0 turns it off
+    /// (`COUNTERSIGN_WS_IDLE_TIMEOUT_MS`).
+    pub ws_idle_timeout_ms: u64,
+    /// How long a client may take to send a request's headers, and how long an idle keep-alive
+    /// connection stays open, in milliseconds (`COUNTERSIGN_HEADER_READ_TIMEOUT_MS`).
+    pub header_read_timeout_ms: u64,
+    /// HTTP connections served at once; further connections wait in the listen backlog until
+    /// one closes (`COUNTERSIGN_MAX_CONNECTIONS`).
+    pub max_connections: usize,
+    /// Bearer token `/metrics` requires; unset leaves `/metrics` open
+    /// (`COUNTERSIGN_METRICS_TOKEN`).
+    #[serde(skip_serializing)]
+    pub metrics_token: Option<SecretString>,
+    /// Log format: `text` or `json` (`COUNTERSIGN_LOG_FORMAT`).
+    pub log_format: LogFormat,
 }
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event (colours only on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line, with the fields of the event and its spans.
+    Json,
+}
+
+/// Keys that are settings but are never serialised (secrets), so the known-key list names them.
+const SECRET_KEYS: [&str; 2] = ["jwt_secret", "metrics_token"];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -163,6 +193,11 @@ impl Default for Settings {
             graphql_max_list_items: 1_000,
             cors_origins: None,
             public_introspection: false,
+            ws_idle_timeout_ms: 5 * 60 * 1000,
+            header_read_timeout_ms: 10_000,
+            max_connections: 1024,
+            metrics_token: None,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -178,7 +213,23 @@ impl Settings {
             if !file.exists() {
                 anyhow::bail!("config file {} does not exist", file.display());
             }
-            figment = figment.merge(Toml::file(file));
+            let toml = Toml::file(&file);
+            // A misspelt key would otherwise be ignored and its default used without a word.
+            let unknown: Vec<String> = toml
+                .data()?
+                .into_values()
+                .flat_map(|dict| dict.into_keys())
+                .filter(|key| !is_known_key(key))
+                .collect();
+            if !unknown.is_empty() {
+                anyhow::bail!(
+                    "config file {}: unknown setting{} {}; the settings are listed in the README's Configuration table",
+                    file.display(),
+                    if unknown.len() == 1 { "" } else { "s" },
+                    unknown.join(", ")
+                );
+            }
+            figment = figment.merge(toml);
         }
         let settings: Settings = figment
             .merge(Env::raw().only(&["DATABASE_URL"]))
@@ -187,7 +238,40 @@ impl Settings {
         settings.algorithm()?;
         settings.scheduler_interval()?;
         settings.cors_origins()?;
+        if settings.max_connections == 0 || settings.header_read_timeout_ms == 0 {
+            anyhow::bail!(
+                "COUNTERSIGN_MAX_CONNECTIONS and COUNTERSIGN_HEADER_READ_TIMEOUT_MS must be at least 1"
+            );
+        }
         Ok(settings)
+    }
+
+    /// The `COUNTERSIGN_*` variables among `vars` that name no setting (a typo is otherwise
+    /// silently ignored); the caller warns about them.
+    pub fn unknown_env_vars(vars: impl IntoIterator<Item = (String, String)>) -> Vec<String> {
+        let mut unknown: Vec<String> = vars
+            .into_iter()
+            .filter_map(|(name, _)| {
+                let key = name.strip_prefix("COUNTERSIGN_")?.to_ascii_lowercase();
+                (key != "config" && !is_known_key(&key)).then_some(name)
+            })
+            .collect();
+        unknown.sort();
+        unknown
+    }
+
+    /// The file next to a SQLite database that holds the generated HS* secret, when the server
+    /// uses one (no `COUNTERSIGN_JWT_SECRET`, an HS* algorithm, a SQLite file database).
+    pub fn jwt_secret_file(&self) -> Option<PathBuf> {
+        if self.jwt_secret.is_some() || !self.jwt_algorithm.starts_with("HS") {
+            return None;
+        }
+        let db_file = self.sqlite_file()?;
+        let stem = db_file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "countersign".into());
+        Some(db_file.with_file_name(format!("{stem}.jwt-secret")))
     }
 
     /// The scheduler's tick interval; 0 is refused.
@@ -229,6 +313,16 @@ impl Settings {
         self.jwt_algorithm
             .parse::<Algorithm>()
             .map_err(|_| anyhow::anyhow!("unknown JWT algorithm {:?}", self.jwt_algorithm))
+    }
+
+    /// The header-read timeout of HTTP connections.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms.max(1))
+    }
+
+    /// The idle timeout of authenticated WebSockets; `None` when turned off.
+    pub fn ws_idle_timeout(&self) -> Option<Duration> {
+        (self.ws_idle_timeout_ms > 0).then(|| Duration::from_millis(self.ws_idle_timeout_ms))
     }
 
     /// The SQLite database file, when the URL names one (not in-memory).
@@ -282,4 +376,85 @@ pub fn parse_origin(origin: &str) -> Result<String, String> {
         Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
         _ => format!("{scheme}://{host}"),
     })
+}
+
+/// True when `key` names a setting (a field of [`Settings`]).
+fn is_known_key(key: &str) -> bool {
+    if SECRET_KEYS.contains(&key) {
+        return true;
+    }
+    match serde_json::to_value(Settings::default()) {
+        Ok(serde_json::Value::Object(fields)) => fields.contains_key(key),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn temp_file(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("cs-config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_config_file_is_refused_naming_it() {
+        let file = temp_file(
+            "countersign.toml",
+            "listen = \"127.0.0.1:9090\"\nmax_conections = 5\n",
+        );
+        let err = Settings::load(Some(&file)).unwrap_err().to_string();
+        assert!(err.contains("unknown setting max_conections"), "{err}");
+        assert!(err.contains("countersign.toml"), "{err}");
+        let _ = std::fs::remove_dir_all(file.parent().unwrap());
+    }
+
+    #[test]
+    fn every_setting_including_secrets_is_accepted_in_the_config_file() {
+        let file = temp_file(
+            "countersign.toml",
+            "listen = \"127.0.0.1:9090\"\njwt_secret = \"x\"\nmetrics_token = \"m\"\nlog_format = \"json\"\nmax_connections = 7\n",
+        );
+        let settings = Settings::load(Some(&file)).unwrap();
+        assert_eq!(settings.max_connections, 7);
+        assert_eq!(settings.log_format, LogFormat::Json);
+        assert!(settings.metrics_token.is_some());
+        let _ = std::fs::remove_dir_all(file.parent().unwrap());
+    }
+
+    #[test]
+    fn unknown_countersign_variables_are_named() {
+        let vars = [
+            ("COUNTERSIGN_LISTEN", "x"),
+            ("COUNTERSIGN_CONFIG", "x"),
+            ("COUNTERSIGN_METRICS_TOKEN", "x"),
+            ("COUNTERSIGN_LISTN", "x"),
+            ("COUNTERSIGN_JWT_SECRETS", "x"),
+            ("PATH", "x"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        assert_eq!(
+            Settings::unknown_env_vars(vars),
+            vec!["COUNTERSIGN_JWT_SECRETS", "COUNTERSIGN_LISTN"]
+        );
+    }
+
+    #[test]
+    fn the_secret_file_named_here_is_the_one_the_server_writes() {
+        let dir = std::env::temp_dir().join(format!("cs-secret-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let settings = Settings {
+            database_url: format!("sqlite://{}/data.db?mode=rwc", dir.display()),
+            ..Settings::default()
+        };
+        let named = settings.jwt_secret_file().unwrap();
+        crate::auth::resolve_jwt_secret(&settings).unwrap();
+        assert!(named.exists(), "{} was not written", named.display());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

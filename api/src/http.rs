@@ -22,7 +22,7 @@ use axum::http::header::{self, HeaderMap};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::{Map, Value, json};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -32,6 +32,7 @@ use tower_http::trace::TraceLayer;
 use crate::AppState;
 use crate::auth::{self, Auth};
 use crate::config::{Settings, parse_origin};
+use crate::error::AppError;
 use crate::graphql::AppSchema;
 
 /// Longest error message sent back, in bytes: a message never echoes a large request.
@@ -67,11 +68,14 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .merge(api)
         .route("/graphql/ws", get(graphql_ws))
         .route("/graphiql", get(graphiql))
-        .route("/healthz", get(healthz))
+        // Operations: liveness, readiness, Prometheus metrics (see `ops`).
+        .route("/healthz", get(crate::ops::healthz))
+        .route("/readyz", get(crate::ops::readyz))
+        .route("/metrics", get(crate::ops::metrics))
         .with_state(HttpState { app, schema })
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
@@ -223,7 +227,20 @@ fn bad_request(media: MediaType, status: StatusCode, message: &str) -> Response 
 }
 
 /// The cheap refusal of a caller without a valid credential: 401 with `WWW-Authenticate`.
-fn unauthenticated(media: MediaType, headers: &HeaderMap, why: &str) -> Response {
+fn unauthenticated(media: MediaType, headers: &HeaderMap, why: &AppError) -> Response {
+    let AppError::Unauthenticated(why) = why else {
+        // The credential could not be checked (e.g. no database connection in time): the
+        // caller is not told its credential is bad, and may retry.
+        let mut resp = error_response(
+            media,
+            StatusCode::SERVICE_UNAVAILABLE,
+            why.code(),
+            &why.to_string(),
+        );
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return resp;
+    };
     let mut resp = error_response(media, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", why);
     let challenge = if headers.contains_key(header::AUTHORIZATION) {
         r#"Bearer error="invalid_token""#
@@ -259,7 +276,8 @@ async fn gate(
         .and_then(|v| v.to_str().ok());
     let auth = auth::authenticate(&s.app, header).await;
     if let Err(why) = &auth.0
-        && !s.app.settings.public_introspection
+        && (!s.app.settings.public_introspection
+            || !matches!(why, AppError::Unauthenticated(_)))
     {
         return Err(unauthenticated(
             media.unwrap_or(MediaType::Json),
@@ -809,18 +827,4 @@ async fn graphiql() -> Html<String> {
             .subscription_endpoint("/graphql/ws")
             .finish(),
     )
-}
-
-async fn healthz(State(s): State<HttpState>) -> Response {
-    match s.app.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "database unreachable" })),
-            )
-                .into_response()
-        }
-    }
 }

@@ -11,8 +11,11 @@ mod export;
 pub mod graphql;
 mod http;
 pub mod jobs;
+mod ops;
 pub mod seed;
+mod server;
 pub mod store;
+pub mod telemetry;
 mod ws;
 
 use std::future::Future;
@@ -63,15 +66,40 @@ pub async fn connect(settings: &Settings, migrate: bool) -> anyhow::Result<Store
     )
     .await
     .map_err(|e| {
+        // SQLite's "unable to open database file" does not say which usual cause it is.
+        let cause =
+            store::sqlite_open_cause(&settings.database_url).unwrap_or_else(|| e.to_string());
         anyhow::anyhow!(
-            "cannot open database {}: {e}",
+            "cannot open database {}: {cause}",
             redact(&settings.database_url)
         )
     })?;
+    let kind = if store.is_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let database = redact(&settings.database_url);
     if migrate {
+        let pending = Migrator::get_pending_migrations_read_only(store.db())
+            .await
+            .map(|p| p.len())
+            .unwrap_or_default();
         Migrator::up(store.db(), None).await?;
+        tracing::info!(kind, %database, migrated = true, migrations_applied = pending, "database ready");
+    } else {
+        let pending = pending_migrations(&store).await.ok();
+        tracing::info!(kind, %database, migrated = false, migrations_pending = pending, "database opened without migrating");
     }
     Ok(store)
+}
+
+/// How many of this binary's migrations the database has not applied (without creating the
+/// migrations table).
+pub async fn pending_migrations(store: &Store) -> anyhow::Result<usize> {
+    Ok(Migrator::get_pending_migrations_read_only(store.db())
+        .await?
+        .len())
 }
 
 /// Runs pending migrations.
@@ -116,7 +144,11 @@ impl Application {
             None
         };
         settings.cors_origins()?;
+        telemetry::install_metrics();
         let secret = resolve_jwt_secret(&settings)?;
+        if let Some(file) = settings.jwt_secret_file() {
+            tracing::info!(path = %file.display(), "JWT secret kept in this file next to the SQLite database (`countersign token` reads it)");
+        }
         let tokens = Arc::new(TokenVerifier::new(&settings, secret.as_ref())?);
         // With an identity provider's key set: the first fetch, then a periodic refresh.
         let key_refresh = tokens.start().await.map(jobs::JobHandle::new);
@@ -199,16 +231,32 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        tracing::info!(port = self.port, "countersign listening");
+        let addr = self.listener.local_addr()?;
+        // An unspecified address (0.0.0.0, ::) is not something to open in a browser.
+        let host = match addr.ip() {
+            ip if ip.is_unspecified() => "localhost".to_owned(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        let url = format!("http://{host}:{}", addr.port());
+        tracing::info!(
+            port = self.port,
+            url = %format!("{url}/"),
+            graphql = %format!("{url}/graphql"),
+            graphiql = %format!("{url}/graphiql"),
+            "countersign listening"
+        );
         let shutdown_tx = self.shutdown_tx;
         let signal = async move {
             shutdown.await;
             // Long-lived WebSockets close now, so the graceful shutdown can complete.
             let _ = shutdown_tx.send(true);
         };
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(signal)
-            .await?;
+        let limits = server::Limits {
+            max_connections: self.state.settings.max_connections,
+            header_read_timeout: self.state.settings.header_read_timeout(),
+        };
+        server::serve(self.listener, self.router, limits, signal).await;
         if let Some(scheduler) = self.scheduler {
             scheduler.abort();
         }

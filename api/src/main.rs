@@ -9,7 +9,6 @@ use countersign::auth::{TokenVerifier, resolve_jwt_secret};
 use countersign::config::Settings;
 use countersign::domain::{audit, duration::parse_duration};
 use countersign::{Application, connect};
-use tracing_subscriber::EnvFilter;
 
 /// Countersign: AI proposes, people approve, everything is audited.
 #[derive(Parser)]
@@ -141,17 +140,12 @@ fn parse_ttl(text: &str) -> anyhow::Result<chrono::Duration> {
     Ok(d)
 }
 
-fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::load(cli.config.as_deref())?;
+    countersign::telemetry::init_logging(settings.log_format);
+    for name in Settings::unknown_env_vars(std::env::vars()) {
+        tracing::warn!(variable = %name, "unknown COUNTERSIGN_ variable ignored: no setting has this name");
+    }
     let command = cli.command.unwrap_or(Command::Serve {
         listen: None,
         database_url: None,
@@ -284,7 +278,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    init_tracing();
     match run(Cli::parse()).await {
         Ok(code) => code,
         Err(e) => {

@@ -1,7 +1,8 @@
 //! GraphQL over WebSocket at `/graphql/ws`, speaking the `graphql-transport-ws` protocol of the
 //! `graphql-ws` library, close codes included: 4400 invalid message, 4401 subscribe before the
 //! acknowledgement, 4403 credentials refused, 4406 wrong subprotocol, 4408 no `connection_init`
-//! in time, 4409 duplicate subscription id, 4429 a second `connection_init`.
+//! in time, 4409 duplicate subscription id, 4429 a second `connection_init`; 1001 when the server
+//! shuts down or an authenticated client stays silent past `COUNTERSIGN_WS_IDLE_TIMEOUT_MS`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -209,10 +210,19 @@ impl Connection {
         let mut subscriptions: HashMap<String, JoinHandle<()>> = HashMap::new();
         let max = self.state.settings.ws_max_subscriptions;
         let mut shutdown = self.state.shutdown.clone();
+        // A client that says nothing (no message, ping or pong) for this long is gone or idle;
+        // its socket is closed so that it holds no descriptor.
+        let idle = self.state.settings.ws_idle_timeout();
+        let mut last_heard = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 () = stopping(&mut shutdown) => {
                     close(1001, "Server shutting down; resubscribe with afterSeq").await;
+                    break;
+                }
+                () = silent_for(idle, last_heard) => {
+                    let secs = idle.map(|d| d.as_secs_f64()).unwrap_or_default();
+                    close(1001, &format!("Idle timeout: nothing received for {secs} s; send ping messages to stay connected")).await;
                     break;
                 }
                 Some(id) = done_rx.recv() => { subscriptions.remove(&id); }
@@ -221,6 +231,7 @@ impl Connection {
                         None | Some(Err(_)) => break,
                         Some(Ok(frame)) => frame,
                     };
+                    last_heard = tokio::time::Instant::now();
                     match parse(frame) {
                         Parsed::Ignore => {}
                         Parsed::Closed => break,
@@ -313,6 +324,14 @@ async fn forward(
         .send(Out::Text(json!({ "id": id, "type": "complete" })))
         .await;
     let _ = done.send(id);
+}
+
+/// Resolves once `idle` has passed since `since`; never when there is no idle timeout.
+async fn silent_for(idle: Option<Duration>, since: tokio::time::Instant) {
+    match idle {
+        Some(idle) => tokio::time::sleep_until(since + idle).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Resolves once the server starts shutting down.

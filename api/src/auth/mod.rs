@@ -158,6 +158,8 @@ where
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        Ok(authenticate(&state, header).await)
+        let auth = authenticate(&state, header).await;
+        crate::telemetry::record_principal(&auth);
+        Ok(auth)
     }
 }

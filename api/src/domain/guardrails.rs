@@ -241,6 +241,7 @@ pub async fn check_after_outcome(
         ],
     )
     .await?;
+    crate::telemetry::guardrail_tripped(tenant, &key, trip.name);
     tracing::warn!(workflow = %key, tenant, guardrail = trip.name, value = trip.value, bound = trip.bound, "guardrail tripped: workflow switched to MANUAL_ONLY");
     Ok(Some(trip))
 }

@@ -487,6 +487,7 @@ pub async fn submit(
         execution::enqueue_approval(&*txn, &row).await?;
     }
     txn.commit().await?;
+    crate::telemetry::submitted(&caller.tenant, &wf.key, route_name(route));
     Ok(SubmitOutcome {
         request: row,
         created: true,
@@ -892,6 +893,7 @@ pub async fn decide(
         execution::enqueue_approval(&*txn, &updated).await?;
     }
     txn.commit().await?;
+    crate::telemetry::decided(&caller.tenant, &updated.workflow_key, input.decision);
     Ok(updated)
 }
 

@@ -71,6 +71,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
         tokio::spawn,
     ))
     .data(state)
+    .extension(crate::telemetry::GraphqlMetrics)
     .extension(ErrorCodes)
     .extension(limits)
     .limit_depth(16)

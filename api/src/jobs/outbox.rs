@@ -462,5 +462,6 @@ async fn record(
         }
     }
     txn.commit().await?;
+    crate::telemetry::webhook_attempted(outcome);
     Ok(())
 }

@@ -52,7 +52,8 @@ pub struct TickOutcome {
 
 /// One tick: expiry first (an expired request needs no escalation), then escalation.
 pub async fn run_once(store: &Store, batch: u64) -> TickOutcome {
-    TickOutcome {
+    let started = std::time::Instant::now();
+    let outcome = TickOutcome {
         expired: drain(batch, "expire", || {
             timeouts::expire_due(store, now(), batch)
         })
@@ -61,7 +62,9 @@ pub async fn run_once(store: &Store, batch: u64) -> TickOutcome {
             timeouts::escalate_due(store, now(), batch)
         })
         .await,
-    }
+    };
+    crate::telemetry::scheduler_ticked(started, outcome.expired, outcome.escalated);
+    outcome
 }
 
 /// Runs `pass` until it acts on fewer than `batch` items (or fails); returns the total.

@@ -2,6 +2,7 @@
 //! transactions, tenant rows, and mapping constraint violations.
 
 use std::ops::Deref;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -131,6 +132,37 @@ impl Store {
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.db.ping().await
     }
+}
+
+/// Why a SQLite file URL cannot be opened, when it is one of the usual causes: the directory
+/// does not exist, or the file does not and the URL does not ask to create it.
+pub fn sqlite_open_cause(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
+        return None;
+    }
+    let file = Path::new(path);
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Some(format!(
+            "directory {} does not exist: create it, or name a database file in an existing directory",
+            dir.display()
+        ));
+    }
+    let creates = query.split('&').any(|p| p == "mode=rwc");
+    if !file.exists() && !creates {
+        return Some(format!(
+            "database file {} does not exist: add ?mode=rwc to the URL to create it",
+            file.display()
+        ));
+    }
+    None
 }
 
 /// Makes sure the tenant row (which carries the audit head) exists.

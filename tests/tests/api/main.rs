@@ -15,6 +15,7 @@ mod jwks;
 mod lifecycle;
 mod limits;
 mod modes;
+mod ops;
 mod policies;
 mod scheduler;
 mod seed;
