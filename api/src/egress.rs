@@ -92,8 +92,14 @@ const V4_BLOCKED: &[(Ipv4Net, Blocked)] = &[
 const V6_BLOCKED_IN_GLOBAL: &[(Ipv6Net, Blocked)] = &[
     // Teredo, benchmarking, ORCHID and other protocol assignments.
     (v6([0x2001, 0, 0, 0, 0, 0, 0, 0], 23), Blocked::Special),
-    (v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32), Blocked::Documentation),
-    (v6([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20), Blocked::Documentation),
+    (
+        v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32),
+        Blocked::Documentation,
+    ),
+    (
+        v6([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20),
+        Blocked::Documentation,
+    ),
 ];
 
 const V6_GLOBAL_UNICAST: Ipv6Net = v6([0x2000, 0, 0, 0, 0, 0, 0, 0], 3);
@@ -200,7 +206,7 @@ impl EgressPolicy {
     /// ignored).
     pub fn lists(&self, host: &str) -> bool {
         let host = bare_host(host);
-        self.listed.iter().any(|h| *h == host)
+        self.listed.contains(&host)
     }
 
     /// Why `url` may not be requested before any name is resolved: a host outside a configured
@@ -314,9 +320,8 @@ impl Resolve for GuardedResolver {
             if !listed && policy.restricts_hosts() {
                 return Err(Box::new(AddressNotAllowed) as _);
             }
-            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let resolved: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let allowed: Vec<SocketAddr> = resolved
                 .into_iter()
                 .filter(|addr| listed || check_public(addr.ip()).is_ok())
@@ -483,13 +488,13 @@ mod tests {
             ("::ffff:0.0.0.0", Unspecified),
             ("::127.0.0.1", Special), // IPv4-compatible (deprecated)
             ("::8.8.8.8", Special),
-            ("64:ff9b::7f00:1", Loopback), // NAT64 of 127.0.0.1
+            ("64:ff9b::7f00:1", Loopback),     // NAT64 of 127.0.0.1
             ("64:ff9b::a9fe:a9fe", LinkLocal), // NAT64 of 169.254.169.254
             ("64:ff9b::c0a8:101", Private),
-            ("64:ff9b:1::1", Special), // local-use NAT64
+            ("64:ff9b:1::1", Special),    // local-use NAT64
             ("2002:7f00:1::1", Loopback), // 6to4 of 127.0.0.1
             ("2002:a00:1::", Private),
-            ("2001::1", Special), // Teredo
+            ("2001::1", Special),   // Teredo
             ("2001:2::1", Special), // benchmarking
             ("2001:db8::1", Documentation),
             ("3fff::1", Documentation),

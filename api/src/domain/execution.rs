@@ -658,7 +658,10 @@ mod tests {
     fn urls_are_http_without_credentials_public_or_from_the_allow_list() {
         let ok = |u: &str, hosts: Option<&str>| parse_webhook_url(u, hosts, "input.url").is_ok();
         assert!(ok("https://hooks.example.com/countersign", None));
-        assert!(!ok("http://127.0.0.1:9000/x", None), "loopback needs the list");
+        assert!(
+            !ok("http://127.0.0.1:9000/x", None),
+            "loopback needs the list"
+        );
         assert!(!ok("http://169.254.169.254/latest/meta-data/", None));
         assert!(!ok("http://[::ffff:127.0.0.1]/x", None));
         assert!(!ok("ftp://hooks.example.com/x", None));
@@ -666,7 +669,10 @@ mod tests {
         assert!(!ok("https://user:pw@hooks.example.com/x", None));
         assert!(!ok("https://user@hooks.example.com/x", None));
         assert!(!ok("not a url", None));
-        let long = format!("https://hooks.example.com/{}", "a".repeat(crate::egress::MAX_URL_LEN));
+        let long = format!(
+            "https://hooks.example.com/{}",
+            "a".repeat(crate::egress::MAX_URL_LEN)
+        );
         assert!(!ok(&long, None));
         let hosts = Some(" hooks.example.com, 127.0.0.1 ,[::1]");
         assert!(ok("https://HOOKS.example.com/x", hosts));

@@ -24,8 +24,8 @@ use uuid::Uuid;
 use crate::config::Settings;
 use crate::domain::audit::{self, EventDraft, EventKind, format_time};
 use crate::domain::execution::{self, EVENT_APPROVED, SigningSecret, WEBHOOK_REMOVED, backoff};
-use crate::egress::{EgressClient, EgressPolicy, FailureKind};
 use crate::domain::timeouts::SYSTEM_ACTOR;
+use crate::egress::{EgressClient, EgressPolicy, FailureKind};
 use crate::error::{AppError, AppResult};
 use crate::store::{Store, now};
 

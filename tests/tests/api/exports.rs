@@ -341,7 +341,10 @@ async fn exports_write_utc_times_and_money_alike_in_every_format(app: &TestApp) 
     );
     let events = jsonl(&ok(app, "/export/audit.jsonl").await);
     let audit_csv = csv_frame(&ok(app, "/export/audit.csv").await);
-    assert_eq!(optional_strings(&audit_csv, "at"), json_strings(&events, "at"));
+    assert_eq!(
+        optional_strings(&audit_csv, "at"),
+        json_strings(&events, "at")
+    );
 
     // Money: one string in every format.
     for (column, key) in [("amount", "amount"), ("cost_usd", "costUsd")] {
@@ -364,7 +367,10 @@ async fn exports_write_utc_times_and_money_alike_in_every_format(app: &TestApp) 
             .unwrap();
         (l["amount"].clone(), l["costUsd"].clone())
     };
-    assert_eq!(amount_of("m-1"), (json!("20.50000000"), json!("0.01250000")));
+    assert_eq!(
+        amount_of("m-1"),
+        (json!("20.50000000"), json!("0.01250000"))
+    );
     assert_eq!(amount_of("m-2").0, json!("0.10000000"));
     assert_eq!(amount_of("m-3").0, json!("123.45678000"));
     assert_eq!(amount_of("m-4"), (json!(null), json!(null)));

@@ -13,6 +13,7 @@ mod isolation;
 mod lifecycle;
 mod modes;
 mod policies;
+mod regressions;
 mod scheduler;
 mod seed;
 mod segregation;
