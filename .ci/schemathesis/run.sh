@@ -95,7 +95,11 @@ run_one() {
   token="$(cd "$work" && "$BIN" token --tenant "$TENANT" --sub schemathesis-admin --roles admin --ttl 1h)"
 
   local status=0
-  SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$here" "$venv/bin/st" --no-color run "$base/graphql" \
+  # Run from a state directory outside the repository: schemathesis and hypothesis keep their
+  # caches (failures to replay first next time) in the working directory.
+  local state="$CARGO_TARGET_DIR/schemathesis-state"
+  mkdir -p "$state"
+  (cd "$state" && SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$here" "$venv/bin/st" --no-color run "$base/graphql" \
     --header "Authorization: Bearer $token" \
     --checks no_server_error_or_internal \
     --max-examples "$MAX_EXAMPLES" \
@@ -105,7 +109,7 @@ run_one() {
     --suppress-health-check all \
     --phases fuzzing \
     --report junit --report-dir "$CARGO_TARGET_DIR/schemathesis-report/$kind" \
-    ${ST_SEED:+--seed "$ST_SEED"} || status=$?
+    ${ST_SEED:+--seed "$ST_SEED"}) || status=$?
 
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "the server died during the schemathesis run on $kind:" >&2
