@@ -1,6 +1,8 @@
 //! Exports of requests and audit events as CSV, Parquet or JSON lines, page by page: each page
 //! of rows becomes a polars frame (typed columns: UTC microsecond timestamps, `Decimal(38, 8)`
-//! money) written as a CSV chunk or a Parquet row group, or one JSON object per line.
+//! money) written as a CSV chunk or a Parquet row group, or one JSON object per line. Every
+//! format writes the same values the same way: times as RFC 3339 in UTC with `Z` (Parquet:
+//! timestamps adjusted to UTC), money as decimals with 8 places (Parquet: `Decimal(38, 8)`).
 
 use std::io::Write;
 use std::str::FromStr;
@@ -52,19 +54,39 @@ pub enum Page {
     Audit(Vec<audit_event::Model>),
 }
 
+/// How CSV writes times: what `time_text` writes in JSON lines (RFC 3339, microseconds, `Z`).
+const CSV_TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
+
+/// A timestamp column in UTC: Parquet marks it `isAdjustedToUTC = true`, so readers show the
+/// instant, not a wall-clock time in their own zone.
 fn times(name: &str, values: impl Iterator<Item = Option<DateTime<Utc>>>) -> Column {
     Int64Chunked::from_iter_options(name.into(), values.map(|t| t.map(|t| t.timestamp_micros())))
-        .into_datetime(TimeUnit::Microseconds, None)
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
         .into_column()
+}
+
+fn decimal_of(name: &str, text: &str) -> Result<Decimal, AnalyticsError> {
+    Decimal::from_str(text)
+        .map_err(|_| AnalyticsError::Data(format!("{name}: not a decimal: {text:?}")))
+}
+
+/// Money as JSON lines write it: the decimal string with [`MONEY_SCALE`] places, as CSV writes
+/// the `Decimal(38, 8)` column (`"20.5"` becomes `"20.50000000"`).
+fn money_text(name: &str, value: Option<&str>) -> Result<Value, AnalyticsError> {
+    let Some(text) = value else {
+        return Ok(Value::Null);
+    };
+    let units = money_units(decimal_of(name, text)?)?;
+    Ok(Value::String(
+        Decimal::from_i128_with_scale(units, MONEY_SCALE).to_string(),
+    ))
 }
 
 fn money(name: &str, values: &[Option<&str>]) -> Result<Column, AnalyticsError> {
     let mut units = Vec::with_capacity(values.len());
     for v in values {
         units.push(match v {
-            Some(text) => Some(money_units(Decimal::from_str(text).map_err(|_| {
-                AnalyticsError::Data(format!("{name}: not a decimal: {text:?}"))
-            })?)?),
+            Some(text) => Some(money_units(decimal_of(name, text)?)?),
             None => None,
         });
     }
@@ -202,8 +224,8 @@ fn time_text(t: Option<DateTime<Utc>>) -> Value {
     })
 }
 
-fn request_json(r: &approval_request::Model) -> Value {
-    json!({
+fn request_json(r: &approval_request::Model) -> Result<Value, AnalyticsError> {
+    Ok(json!({
         "id": r.id,
         "workflowKey": r.workflow_key,
         "policyVersion": r.policy_version,
@@ -217,9 +239,9 @@ fn request_json(r: &approval_request::Model) -> Value {
         "edited": edited(r),
         "finalActionHash": r.final_action_hash,
         "confidence": r.confidence,
-        "amount": r.amount,
+        "amount": money_text("amount", r.amount.as_deref())?,
         "currency": r.currency,
-        "costUsd": r.cost_usd,
+        "costUsd": money_text("cost_usd", r.cost_usd.as_deref())?,
         "riskFlags": stored_json(&r.risk_flags),
         "exceptions": stored_json(&r.exceptions),
         "reasonCode": r.reason_code,
@@ -234,7 +256,7 @@ fn request_json(r: &approval_request::Model) -> Value {
         "executedAt": time_text(r.executed_at),
         "externalRef": r.external_ref,
         "executionError": r.execution_error,
-    })
+    }))
 }
 
 fn audit_json(e: &audit_event::Model) -> Value {
@@ -300,14 +322,14 @@ impl<W: Write> Encoder<W> {
                     Ok(())
                 };
                 match page {
-                    Page::Requests(rows) => rows.iter().try_for_each(|r| line(request_json(r)))?,
+                    Page::Requests(rows) => rows.iter().try_for_each(|r| line(request_json(r)?))?,
                     Page::Audit(rows) => rows.iter().try_for_each(|e| line(audit_json(e)))?,
                 }
                 out.write_all(&buf).map_err(PolarsError::from)?;
             }
             State::Csv(out, header_written) => {
                 let mut df = frame_of(page)?;
-                CsvWriter::new(&mut *out)
+                csv_writer(&mut *out)
                     .include_header(!*header_written)
                     .finish(&mut df)?;
                 *header_written = true;
@@ -334,7 +356,7 @@ impl<W: Write> Encoder<W> {
             State::Jsonl(out) => out.flush().map_err(PolarsError::from)?,
             State::Csv(out, header_written) => {
                 if !*header_written {
-                    CsvWriter::new(&mut *out)
+                    csv_writer(&mut *out)
                         .include_header(true)
                         .finish(&mut empty()?)?;
                 }
@@ -354,6 +376,10 @@ impl<W: Write> Encoder<W> {
         }
         Ok(())
     }
+}
+
+fn csv_writer<W: Write>(out: W) -> CsvWriter<W> {
+    CsvWriter::new(out).with_datetime_format(Some(CSV_TIME_FORMAT.into()))
 }
 
 fn frame_of(page: &Page) -> Result<DataFrame, AnalyticsError> {

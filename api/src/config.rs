@@ -85,8 +85,8 @@ pub struct Settings {
     /// milliseconds; unset means the timeout plus 5 s, and it must exceed the timeout
     /// (`COUNTERSIGN_WEBHOOK_LEASE_MS`).
     pub webhook_lease_ms: Option<u64>,
-    /// Comma-separated hosts webhooks may target (`COUNTERSIGN_WEBHOOK_ALLOWED_HOSTS`); unset
-    /// allows any http(s) host. Set it in production.
+    /// Comma-separated hosts webhooks may target (`COUNTERSIGN_WEBHOOK_ALLOWED_HOSTS`), even at
+    /// private addresses; unset allows any host at a public address (see `egress`).
     pub webhook_allowed_hosts: Option<String>,
     /// Backup poll of the audit tail for subscriptions, in milliseconds; NOTIFY and local commits
     /// wake it sooner (`COUNTERSIGN_EVENTS_POLL_MS`).

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bench;
 pub mod config;
 pub mod domain;
+pub mod egress;
 pub mod error;
 pub mod events;
 mod export;

@@ -28,6 +28,7 @@ use crate::domain::audit::{self, EventDraft, EventKind, format_time};
 use crate::domain::guardrails;
 use crate::domain::lifecycle::route_name;
 use crate::domain::timeouts::SYSTEM_ACTOR;
+use crate::egress::EgressPolicy;
 use crate::error::{AppError, AppResult};
 use crate::store::{Store, now};
 
@@ -39,8 +40,6 @@ pub const EVENT_ROLLED_BACK: &str = "action.rolled_back";
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
 /// Most attempts a webhook may ask for.
 pub const MAX_ATTEMPTS_LIMIT: i32 = 20;
-/// Longest webhook URL.
-pub const MAX_URL_LEN: usize = 2048;
 /// `last_error` of deliveries dropped because their workflow's webhook was removed.
 pub const WEBHOOK_REMOVED: &str = "webhook_removed";
 
@@ -107,62 +106,11 @@ pub fn sign(key: &[u8], webhook_id: &str, timestamp: i64, body: &[u8]) -> AppRes
     ))
 }
 
-/// True when `url`'s host is in the comma-separated allow-list (case-insensitive); every host
-/// is allowed when the list is unset or empty.
-pub fn host_allowed(url: &Url, allowed_hosts: Option<&str>) -> bool {
-    let Some(list) = allowed_hosts.map(str::trim).filter(|l| !l.is_empty()) else {
-        return true;
-    };
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    // IPv6 hosts may be listed with or without their brackets.
-    let bare = |h: &str| {
-        h.trim()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned()
-    };
-    let host = bare(host);
-    list.split(',')
-        .map(bare)
-        .filter(|h| !h.is_empty())
-        .any(|h| h.eq_ignore_ascii_case(&host))
-}
-
-/// Parses an outbound URL: http(s) only, a host, no credentials, at most 2048 characters, and
-/// a host from the allow-list when one is configured.
+/// Parses a webhook URL with the outbound rules of [`EgressPolicy::parse_url`]: http(s), no
+/// credentials, a host from the allow-list when one is configured, and no IP literal of a
+/// non-public address unless the list names it.
 pub fn parse_webhook_url(text: &str, allowed_hosts: Option<&str>, path: &str) -> AppResult<Url> {
-    if text.len() > MAX_URL_LEN {
-        return Err(AppError::bad_input(
-            path,
-            format!("must be at most {MAX_URL_LEN} characters"),
-        ));
-    }
-    let url = Url::parse(text.trim())
-        .map_err(|e| AppError::bad_input(path, format!("is not a valid URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(AppError::bad_input(path, "must be an http or https URL"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(AppError::bad_input(path, "must name a host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(AppError::bad_input(
-            path,
-            "must not carry credentials; authenticate receivers by the signature",
-        ));
-    }
-    if !host_allowed(&url, allowed_hosts) {
-        return Err(AppError::bad_input(
-            path,
-            format!(
-                "host {:?} is not in COUNTERSIGN_WEBHOOK_ALLOWED_HOSTS",
-                url.host_str().unwrap_or_default()
-            ),
-        ));
-    }
-    Ok(url)
+    EgressPolicy::new(allowed_hosts).parse_url(text, path)
 }
 
 /// Delay before the attempt after `attempt` (1-based) failed: `base · 2^(attempt-1)` capped at
@@ -707,16 +655,24 @@ mod tests {
     }
 
     #[test]
-    fn urls_are_http_without_credentials_and_from_the_allow_list() {
+    fn urls_are_http_without_credentials_public_or_from_the_allow_list() {
         let ok = |u: &str, hosts: Option<&str>| parse_webhook_url(u, hosts, "input.url").is_ok();
         assert!(ok("https://hooks.example.com/countersign", None));
-        assert!(ok("http://127.0.0.1:9000/x", None));
+        assert!(
+            !ok("http://127.0.0.1:9000/x", None),
+            "loopback needs the list"
+        );
+        assert!(!ok("http://169.254.169.254/latest/meta-data/", None));
+        assert!(!ok("http://[::ffff:127.0.0.1]/x", None));
         assert!(!ok("ftp://hooks.example.com/x", None));
         assert!(!ok("file:///etc/passwd", None));
         assert!(!ok("https://user:pw@hooks.example.com/x", None));
         assert!(!ok("https://user@hooks.example.com/x", None));
         assert!(!ok("not a url", None));
-        let long = format!("https://hooks.example.com/{}", "a".repeat(MAX_URL_LEN));
+        let long = format!(
+            "https://hooks.example.com/{}",
+            "a".repeat(crate::egress::MAX_URL_LEN)
+        );
         assert!(!ok(&long, None));
         let hosts = Some(" hooks.example.com, 127.0.0.1 ,[::1]");
         assert!(ok("https://HOOKS.example.com/x", hosts));
@@ -726,7 +682,7 @@ mod tests {
         assert!(!ok("https://hooks.example.com.evil.net/x", hosts));
         assert!(
             ok("https://anything.example/x", Some("  ")),
-            "blank list allows all"
+            "blank list allows every public host"
         );
     }
 

@@ -8,7 +8,6 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use countersign_entity::enums::{OutboxStatus, WorkflowMode};
 use countersign_entity::{outbox, workflow};
@@ -24,10 +23,9 @@ use uuid::Uuid;
 
 use crate::config::Settings;
 use crate::domain::audit::{self, EventDraft, EventKind, format_time};
-use crate::domain::execution::{
-    self, EVENT_APPROVED, SigningSecret, WEBHOOK_REMOVED, backoff, parse_webhook_url,
-};
+use crate::domain::execution::{self, EVENT_APPROVED, SigningSecret, WEBHOOK_REMOVED, backoff};
 use crate::domain::timeouts::SYSTEM_ACTOR;
+use crate::egress::{EgressClient, EgressPolicy, FailureKind};
 use crate::error::{AppError, AppResult};
 use crate::store::{Store, now};
 
@@ -50,8 +48,8 @@ pub struct OutboxConfig {
     pub timeout: Duration,
     /// How long a claim holds a delivery; longer than `timeout`.
     pub lease: Duration,
-    /// Comma-separated hosts deliveries may go to (checked again at delivery).
-    pub allowed_hosts: Option<String>,
+    /// Where deliveries may go (checked again at delivery and where names resolve).
+    pub egress: EgressPolicy,
 }
 
 impl OutboxConfig {
@@ -85,20 +83,13 @@ impl OutboxConfig {
             backoff_max: Duration::from_millis(settings.webhook_backoff_max_ms),
             timeout,
             lease,
-            allowed_hosts: settings.webhook_allowed_hosts.clone(),
+            egress: EgressPolicy::new(settings.webhook_allowed_hosts.as_deref()),
         })
     }
 
-    /// The HTTP client deliveries use: the attempt timeout, no redirects (a redirect could leave
-    /// the allow-list), rustls.
-    pub fn client(&self) -> anyhow::Result<reqwest::Client> {
-        reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Countersign-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .context("cannot build the webhook HTTP client")
+    /// The HTTP client deliveries use: the guarded outbound client with the attempt timeout.
+    pub fn client(&self) -> anyhow::Result<EgressClient> {
+        self.egress.client(self.timeout)
     }
 }
 
@@ -136,7 +127,7 @@ pub fn spawn_outbox(store: Store, config: OutboxConfig) -> anyhow::Result<JoinHa
                         let (store, client, config) =
                             (store.clone(), client.clone(), config.clone());
                         in_flight.spawn(async move {
-                            let attempt = deliver(&client, &claim, &config).await;
+                            let attempt = deliver(&client, &claim).await;
                             if let Err(e) = record(&store, &claim, &attempt, &config).await {
                                 // The lease runs out and the delivery is tried again.
                                 tracing::error!(webhook_id = %claim.delivery.webhook_id,
@@ -292,8 +283,9 @@ async fn claim_one(
 pub struct Attempt {
     /// HTTP status, when a response came back.
     pub status: Option<u16>,
-    /// Why no response came back: `timeout`, `connect`, `request`, `url_not_allowed`,
-    /// `signing`.
+    /// Why the attempt failed: `address_not_allowed`, `timeout`, `connect`, `request`,
+    /// `redirect_not_followed` (with the 3xx status), `url_not_allowed`, `signing`. Coarse on
+    /// purpose (see `egress::FailureKind`).
     pub error: Option<&'static str>,
     /// Time until the response (or the failure).
     pub latency_ms: u64,
@@ -314,16 +306,17 @@ impl Attempt {
     }
 }
 
-/// POSTs the delivery's stored body with the Standard Webhooks headers; never inside a
-/// transaction (on SQLite one would hold the process-wide writer lock for the whole call).
-async fn deliver(client: &reqwest::Client, claim: &Claim, config: &OutboxConfig) -> Attempt {
+/// POSTs the delivery's stored body with the Standard Webhooks headers through the guarded
+/// client; never inside a transaction (on SQLite one would hold the process-wide writer lock for
+/// the whole call).
+async fn deliver(client: &EgressClient, claim: &Claim) -> Attempt {
     let failed = |error| Attempt {
         status: None,
         error: Some(error),
         latency_ms: 0,
     };
     // The allow-list may have been tightened since the webhook was set.
-    let Ok(url) = parse_webhook_url(&claim.url, config.allowed_hosts.as_deref(), "url") else {
+    let Ok(url) = client.policy().parse_url(&claim.url, "url") else {
         return failed("url_not_allowed");
     };
     let d = &claim.delivery;
@@ -334,9 +327,12 @@ async fn deliver(client: &reqwest::Client, claim: &Claim, config: &OutboxConfig)
     else {
         return failed("signing");
     };
+    let request = match client.post(url) {
+        Ok(request) => request,
+        Err(kind) => return failed(kind.as_str()),
+    };
     let started = Instant::now();
-    let sent = client
-        .post(url)
+    let sent = request
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("webhook-id", &d.webhook_id)
         .header("webhook-timestamp", timestamp.to_string())
@@ -346,24 +342,23 @@ async fn deliver(client: &reqwest::Client, claim: &Claim, config: &OutboxConfig)
         .await;
     let latency_ms = started.elapsed().as_millis() as u64;
     match sent {
-        Ok(resp) => Attempt {
-            status: Some(resp.status().as_u16()),
-            error: None,
-            latency_ms,
-        },
+        Ok(resp) => {
+            let status = resp.status();
+            Attempt {
+                status: Some(status.as_u16()),
+                error: status
+                    .is_redirection()
+                    .then_some(FailureKind::Redirect.as_str()),
+                latency_ms,
+            }
+        }
         Err(e) => {
-            let kind = if e.is_timeout() {
-                "timeout"
-            } else if e.is_connect() {
-                "connect"
-            } else {
-                "request"
-            };
+            let kind = FailureKind::of(&e);
             tracing::warn!(webhook_id = %d.webhook_id, attempt = d.attempts, error = %e.without_url(),
                 "webhook attempt failed");
             Attempt {
                 status: None,
-                error: Some(kind),
+                error: Some(kind.as_str()),
                 latency_ms,
             }
         }

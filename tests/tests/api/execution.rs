@@ -45,18 +45,31 @@ countersign_tests::db_tests!(
 countersign_tests::db_tests!(
     allow_listed_outbox;
     webhook_hosts_must_be_in_the_allow_list,
+    redirects_are_not_followed_and_count_as_failed_attempts,
 );
 
-/// The outbox worker every 20 ms, retries after 10-20 ms, 20-40 ms, ….
-fn fast_outbox(settings: &mut Settings) {
+countersign_tests::db_tests!(
+    open_outbox;
+    webhooks_to_non_public_addresses_are_refused_without_an_allow_list,
+);
+
+/// The outbox worker every 20 ms, retries after 10-20 ms, 20-40 ms, …; no allow-list, so only
+/// public addresses are destinations.
+fn open_outbox(settings: &mut Settings) {
     settings.outbox_interval_ms = 20;
     settings.webhook_backoff_base_ms = 20;
     settings.webhook_backoff_max_ms = 200;
     settings.webhook_timeout_ms = 5_000;
 }
 
+/// [`open_outbox`] with the local receivers (127.0.0.1, localhost) on the allow-list.
+fn fast_outbox(settings: &mut Settings) {
+    open_outbox(settings);
+    settings.webhook_allowed_hosts = Some("127.0.0.1, localhost, hooks.example.com".to_owned());
+}
+
 fn allow_listed_outbox(settings: &mut Settings) {
-    fast_outbox(settings);
+    open_outbox(settings);
     settings.webhook_allowed_hosts = Some("127.0.0.1, hooks.example.com".to_owned());
 }
 
@@ -191,6 +204,50 @@ impl Receiver {
 }
 
 impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// An endpoint on 127.0.0.1 that answers every request with `307 Temporary Redirect` to
+/// `location` and counts them (stopped when dropped).
+struct Redirector {
+    addr: SocketAddr,
+    hits: Arc<AtomicUsize>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Redirector {
+    async fn start(location: String) -> Redirector {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let counter = hits.clone();
+        let router = Router::new().route(
+            "/hooks",
+            post(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let location = location.clone();
+                async move {
+                    (
+                        StatusCode::TEMPORARY_REDIRECT,
+                        [(axum::http::header::LOCATION, location)],
+                    )
+                }
+            }),
+        );
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        Redirector { addr, hits, server }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/hooks", self.addr)
+    }
+}
+
+impl Drop for Redirector {
     fn drop(&mut self) {
         self.server.abort();
     }
@@ -1063,6 +1120,98 @@ async fn webhook_hosts_must_be_in_the_allow_list(app: &TestApp) {
     assert_eq!(rx.for_request(&id).len(), 1);
 }
 
+/// Without an allow-list a webhook goes to public addresses only: IP literals of loopback, cloud
+/// metadata (link-local), private and IPv4-mapped addresses are refused when the webhook is set
+/// (nothing written); a name that resolves to loopback is refused where it resolves, so nothing
+/// is sent, and the audit log records only `address_not_allowed` (no status, no address).
+async fn webhooks_to_non_public_addresses_are_refused_without_an_allow_list(app: &TestApp) {
+    let rx = Receiver::start().await;
+    let port = rx.addr.port();
+    let secret = new_secret();
+    create_workflow(app, "refunds", refund_policy()).await;
+    let admin = admin(app);
+    for url in [
+        format!("http://127.0.0.1:{port}/hooks"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://10.0.0.1/hooks".to_owned(),
+        format!("http://[::ffff:127.0.0.1]:{port}/hooks"),
+        format!("http://[::1]:{port}/hooks"),
+        format!("http://2130706433:{port}/hooks"), // 127.0.0.1 spelt as a number
+    ] {
+        let vars = json!({ "key": "refunds", "input": { "url": url, "signingSecret": secret } });
+        let body = app.gql(&admin, SET_WEBHOOK, vars).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{url}: {body}"
+        );
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"],
+            json!(["input", "url"])
+        );
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("address") && message.contains("COUNTERSIGN_WEBHOOK_ALLOWED_HOSTS"),
+            "{message}"
+        );
+    }
+    let wf = app
+        .data(&admin, WORKFLOW, json!({ "key": "refunds" }))
+        .await;
+    assert_eq!(wf["workflow"]["executionWebhookUrl"], json!(null));
+    assert!(
+        audit_log(app, json!({ "types": ["EXECUTION_WEBHOOK_SET"] }))
+            .await
+            .is_empty(),
+        "refused settings wrote nothing"
+    );
+
+    // A name is accepted when set, and refused when it resolves to loopback.
+    let named = format!("http://localhost:{port}/hooks");
+    set_webhook(app, "refunds", &named, &secret, 2).await;
+    let id = id_of(&submit(app, refund("refunds", "to-localhost", "20.00")).await);
+    let r = wait_status(app, &id, "EXECUTION_FAILED").await;
+    assert!(rx.all().is_empty(), "nothing was sent: {:?}", rx.all());
+    let attempted = events_of(&r["history"], "WEBHOOK_ATTEMPTED");
+    assert_eq!(attempted.len(), 2, "{attempted:?}");
+    for a in &attempted {
+        assert_eq!(a["data"]["error"], "address_not_allowed", "{a}");
+        assert_eq!(a["data"]["statusCode"], json!(null), "{a}");
+    }
+    assert_eq!(r["deliveries"][0]["status"], "FAILED");
+    assert_eq!(r["deliveries"][0]["lastError"], "address_not_allowed");
+    assert_eq!(r["deliveries"][0]["lastStatusCode"], json!(null));
+    let error = r["executionError"].as_str().unwrap();
+    assert!(error.contains("address_not_allowed"), "{error}");
+    // Nothing in the log tells what (if anything) listens there.
+    let log = serde_json::to_string(&audit_log(app, json!(null)).await).unwrap();
+    assert!(!log.contains("refused"), "{log}");
+    assert!(!log.contains("127.0.0.1"), "{log}");
+    assert_chain_verifies(app).await;
+}
+
+/// A receiver that answers 307 to another (allowed) receiver is not followed: the 3xx is a
+/// failed attempt recorded with its status, and the second receiver sees nothing.
+async fn redirects_are_not_followed_and_count_as_failed_attempts(app: &TestApp) {
+    let target = Receiver::start().await;
+    let redirector = Redirector::start(target.url()).await;
+    let secret = new_secret();
+    create_workflow(app, "refunds", refund_policy()).await;
+    set_webhook(app, "refunds", &redirector.url(), &secret, 1).await;
+    let id = id_of(&submit(app, refund("refunds", "redirected-1", "20.00")).await);
+    let r = wait_status(app, &id, "EXECUTION_FAILED").await;
+    assert_eq!(redirector.hits.load(Ordering::SeqCst), 1);
+    assert!(target.all().is_empty(), "the redirect was followed");
+    let attempted = events_of(&r["history"], "WEBHOOK_ATTEMPTED");
+    assert_eq!(attempted.len(), 1);
+    assert_eq!(attempted[0]["data"]["statusCode"], 307);
+    assert_eq!(attempted[0]["data"]["error"], "redirect_not_followed");
+    assert_eq!(attempted[0]["data"]["outcome"], "failed");
+    assert_eq!(r["deliveries"][0]["lastStatusCode"], 307);
+    let error = r["executionError"].as_str().unwrap();
+    assert!(error.contains("HTTP 307"), "{error}");
+    assert_chain_verifies(app).await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Two replicas: one is killed while it holds a delivery open.
 
@@ -1098,6 +1247,7 @@ async fn a_replica_killed_mid_delivery_leaves_it_to_another_after_the_lease_scen
         ("COUNTERSIGN_WEBHOOK_BACKOFF_BASE_MS", "50"),
         ("COUNTERSIGN_WEBHOOK_TIMEOUT_MS", "5000"),
         ("COUNTERSIGN_WEBHOOK_LEASE_MS", lease.as_str()),
+        ("COUNTERSIGN_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1"),
     ];
     let rx = Receiver::start().await;
     rx.hold_first();

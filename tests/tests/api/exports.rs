@@ -15,6 +15,7 @@ use crate::common::*;
 db_tests!(
     exports_stream_every_row_in_three_formats,
     exports_check_who_asks_and_what_they_ask_for,
+    exports_write_utc_times_and_money_alike_in_every_format,
 );
 
 const COUNT: &str =
@@ -122,7 +123,7 @@ async fn exports_stream_every_row_in_three_formats(app: &TestApp) {
     assert_eq!(row["edited"], true);
     assert_eq!(row["finalAction"]["amount"], "150");
     assert_eq!(row["action"]["amount"], "200");
-    assert_eq!(row["costUsd"], "0.0125");
+    assert_eq!(row["costUsd"], "0.01250000");
     assert_eq!(row["route"], "HUMAN");
     let i = ids.iter().position(|id| *id == human_id).unwrap();
     assert_eq!(strings(&csv, "cost_usd")[i], "0.01250000");
@@ -241,6 +242,138 @@ async fn exports_stream_every_row_in_three_formats(app: &TestApp) {
     assert!(types.contains(&"REQUEST_APPROVED"), "{types:?}");
     let created = jsonl(&ok(app, "/export/audit.jsonl?types=WORKFLOW_CREATED").await);
     assert!(!created.is_empty() && created.iter().all(|e| e["type"] == "WORKFLOW_CREATED"));
+}
+
+/// The Parquet footer's logical type of each timestamp column (read from the file itself, not
+/// from the Arrow schema polars embeds beside it).
+fn parquet_timestamp_types(body: &[u8]) -> Vec<(String, String)> {
+    let mut reader = ParquetReader::new(Cursor::new(body.to_vec()));
+    let metadata = reader.get_metadata().unwrap();
+    metadata
+        .schema_descr
+        .columns()
+        .iter()
+        .map(|c| {
+            (
+                c.path_in_schema.join("."),
+                format!("{:?}", c.descriptor.primitive_type.logical_type),
+            )
+        })
+        .filter(|(_, logical)| logical.contains("Timestamp"))
+        .collect()
+}
+
+fn optional_strings(df: &DataFrame, column: &str) -> Vec<Option<String>> {
+    let c = df.column(column).unwrap().cast(&DataType::String).unwrap();
+    let c = c.str().unwrap();
+    (0..c.len()).map(|i| c.get(i).map(str::to_owned)).collect()
+}
+
+fn json_strings(lines: &[Value], key: &str) -> Vec<Option<String>> {
+    lines
+        .iter()
+        .map(|l| l[key].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Parquet timestamps are instants (`isAdjustedToUTC = true`), CSV times are RFC 3339 with `Z`
+/// exactly as JSON lines write them, and money is the same decimal string (8 places) in CSV,
+/// JSON lines and Parquet's `Decimal(38, 8)`.
+async fn exports_write_utc_times_and_money_alike_in_every_format(app: &TestApp) {
+    create_workflow(app, "refunds", refund_policy()).await;
+    let rita = app.token(TENANT, "rita", &["support_agent"]);
+    submit(app, refund("refunds", "m-1", "20.5")).await;
+    submit(app, refund("refunds", "m-2", "0.10")).await;
+    let human = submit(app, refund("refunds", "m-3", "123.45678")).await;
+    let mut no_money = refund("refunds", "m-4", "1");
+    no_money.as_object_mut().unwrap().remove("amount");
+    no_money.as_object_mut().unwrap().remove("costUsd");
+    submit(app, no_money).await;
+    let human_id = human["request"]["id"].as_str().unwrap().to_owned();
+    decide(
+        app,
+        &rita,
+        json!({ "requestId": human_id, "decision": "APPROVE" }),
+    )
+    .await;
+
+    let lines = jsonl(&ok(app, "/export/requests.jsonl").await);
+    let csv = csv_frame(&ok(app, "/export/requests.csv").await);
+    let parquet_bytes = ok(app, "/export/requests.parquet").await;
+    let parquet = parquet_frame(&parquet_bytes);
+    assert_eq!(lines.len(), 4);
+
+    // Parquet: every timestamp column is UTC-adjusted, and reads back as UTC.
+    let types = parquet_timestamp_types(&parquet_bytes);
+    let names: Vec<&str> = types.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["submitted_at", "decided_at", "executed_at"]);
+    for (name, logical) in &types {
+        assert!(
+            logical.contains("is_adjusted_to_utc: true"),
+            "{name}: {logical}"
+        );
+    }
+    assert_eq!(
+        parquet.column("submitted_at").unwrap().dtype(),
+        &DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+    );
+    let audit_parquet = ok(app, "/export/audit.parquet").await;
+    let audit_types = parquet_timestamp_types(&audit_parquet);
+    assert_eq!(audit_types.len(), 1, "{audit_types:?}");
+    assert!(audit_types[0].1.contains("is_adjusted_to_utc: true"));
+
+    // CSV times: the JSON lines' strings, RFC 3339 with Z.
+    for (column, key) in [
+        ("submitted_at", "submittedAt"),
+        ("decided_at", "decidedAt"),
+        ("executed_at", "executedAt"),
+    ] {
+        let from_json = json_strings(&lines, key);
+        assert_eq!(optional_strings(&csv, column), from_json, "{column}");
+        for t in from_json.iter().flatten() {
+            assert!(t.ends_with('Z') && t.contains('T'), "{column}: {t}");
+            chrono::DateTime::parse_from_rfc3339(t).unwrap();
+        }
+    }
+    assert!(
+        json_strings(&lines, "decidedAt").iter().flatten().count() >= 1,
+        "a decided request is in the export"
+    );
+    let events = jsonl(&ok(app, "/export/audit.jsonl").await);
+    let audit_csv = csv_frame(&ok(app, "/export/audit.csv").await);
+    assert_eq!(
+        optional_strings(&audit_csv, "at"),
+        json_strings(&events, "at")
+    );
+
+    // Money: one string in every format.
+    for (column, key) in [("amount", "amount"), ("cost_usd", "costUsd")] {
+        let from_json = json_strings(&lines, key);
+        assert_eq!(optional_strings(&csv, column), from_json, "{column} csv");
+        assert_eq!(
+            optional_strings(&parquet, column),
+            from_json,
+            "{column} parquet"
+        );
+        assert_eq!(
+            parquet.column(column).unwrap().dtype(),
+            &DataType::Decimal(38, 8)
+        );
+    }
+    let amount_of = |key: &str| {
+        let l = lines
+            .iter()
+            .find(|l| l["finalAction"]["order"] == key)
+            .unwrap();
+        (l["amount"].clone(), l["costUsd"].clone())
+    };
+    assert_eq!(
+        amount_of("m-1"),
+        (json!("20.50000000"), json!("0.01250000"))
+    );
+    assert_eq!(amount_of("m-2").0, json!("0.10000000"));
+    assert_eq!(amount_of("m-3").0, json!("123.45678000"));
+    assert_eq!(amount_of("m-4"), (json!(null), json!(null)));
 }
 
 async fn exports_check_who_asks_and_what_they_ask_for(app: &TestApp) {

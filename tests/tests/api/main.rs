@@ -17,6 +17,7 @@ mod limits;
 mod modes;
 mod ops;
 mod policies;
+mod regressions;
 mod scheduler;
 mod seed;
 mod segregation;
