@@ -16,13 +16,13 @@ use async_graphql::Name;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, ServerError, Variables};
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderMap};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde_json::{Map, Value, json};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -276,8 +276,7 @@ async fn gate(
         .and_then(|v| v.to_str().ok());
     let auth = auth::authenticate(&s.app, header).await;
     if let Err(why) = &auth.0
-        && (!s.app.settings.public_introspection
-            || !matches!(why, AppError::Unauthenticated(_)))
+        && (!s.app.settings.public_introspection || !matches!(why, AppError::Unauthenticated(_)))
     {
         return Err(unauthenticated(
             media.unwrap_or(MediaType::Json),

@@ -207,7 +207,7 @@ pub struct SeriesPoint {
     ai_cost_usd: Decimal,
 }
 
-/// Every figure of analytics.md for one filter; rates are null when their denominator is zero.
+/// Every figure of docs/analytics.md for one filter; rates are null when their denominator is zero.
 #[derive(SimpleObject)]
 pub struct AnalyticsReport {
     totals: Totals,
@@ -294,7 +294,7 @@ pub struct AnalyticsQuery;
 
 #[Object]
 impl AnalyticsQuery {
-    /// Monitoring and ROI figures, exactly as analytics.md defines them (auditor, admin).
+    /// Monitoring and ROI figures, exactly as docs/analytics.md defines them (auditor, admin).
     async fn analytics(
         &self,
         ctx: &Context<'_>,

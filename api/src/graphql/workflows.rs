@@ -20,7 +20,7 @@ pub struct CreateWorkflowInput {
     pub description: Option<String>,
     /// Policy document; becomes version 1, ACTIVE.
     pub policy: Json<Value>,
-    /// ROI assumptions (defaults per analytics.md).
+    /// ROI assumptions (defaults in docs/analytics.md).
     pub roi: Option<RoiSettingsInput>,
 }
 
