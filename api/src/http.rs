@@ -23,7 +23,7 @@ use axum::http::header::{self, HeaderMap};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -212,11 +212,11 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
 
 /// A response of errors only, in the documented shape, each with `extensions.code`.
 fn error_response(media: MediaType, status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "errors": [{
-        "message": truncate(message, MAX_ERROR_MESSAGE_BYTES),
-        "extensions": { "code": code },
-    }] });
-    let mut resp = (status, body.to_string()).into_response();
+    // Written in the order of the GraphQL spec's examples: message, then extensions.
+    let message = Value::String(truncate(message, MAX_ERROR_MESSAGE_BYTES));
+    let code = Value::String(code.to_owned());
+    let body = format!(r#"{{"errors":[{{"message":{message},"extensions":{{"code":{code}}}}}]}}"#);
+    let mut resp = (status, body).into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());
     resp
@@ -231,12 +231,26 @@ fn unauthenticated(media: MediaType, headers: &HeaderMap, why: &AppError) -> Res
     let AppError::Unauthenticated(why) = why else {
         // The credential could not be checked (e.g. no database connection in time): the
         // caller is not told its credential is bad, and may retry.
-        let mut resp = error_response(
-            media,
-            StatusCode::SERVICE_UNAVAILABLE,
-            why.code(),
-            &why.to_string(),
-        );
+        let mut resp = match why {
+            AppError::Internal { correlation_id } => {
+                let message = Value::String(why.to_string());
+                let code = Value::String(why.code().to_owned());
+                let id = Value::String(correlation_id.to_string());
+                let body = format!(
+                    r#"{{"errors":[{{"message":{message},"extensions":{{"code":{code},"correlationId":{id}}}}}]}}"#
+                );
+                let mut resp = (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+                resp.headers_mut()
+                    .insert(header::CONTENT_TYPE, media.content_type());
+                resp
+            }
+            _ => error_response(
+                media,
+                StatusCode::SERVICE_UNAVAILABLE,
+                why.code(),
+                &why.to_string(),
+            ),
+        };
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return resp;
@@ -274,10 +288,13 @@ async fn gate(
     let header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    let started = std::time::Instant::now();
     let auth = auth::authenticate(&s.app, header).await;
+    crate::telemetry::record_principal(&auth);
     if let Err(why) = &auth.0
         && (!s.app.settings.public_introspection || !matches!(why, AppError::Unauthenticated(_)))
     {
+        crate::telemetry::graphql_refused(started, why.code());
         return Err(unauthenticated(
             media.unwrap_or(MediaType::Json),
             headers,
@@ -743,9 +760,25 @@ fn graphql_response(media: MediaType, response: async_graphql::Response) -> Resp
         && response.errors.iter().all(|e| e.path.is_empty());
     let cache_control = response.cache_control.value();
     let extra_headers = response.http_headers.clone();
-    let mut body = match serde_json::to_value(&response) {
-        Ok(Value::Object(body)) => body,
-        Ok(_) | Err(_) => {
+    let mut response = response;
+    for err in &mut response.errors {
+        err.message = shorten(&err.message);
+    }
+    // Serialized from the GraphQL response itself, so fields keep the order of the selection.
+    let body = if request_error {
+        #[derive(serde::Serialize)]
+        struct RequestError<'a> {
+            errors: &'a [async_graphql::ServerError],
+        }
+        serde_json::to_string(&RequestError {
+            errors: &response.errors,
+        })
+    } else {
+        serde_json::to_string(&response)
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(_) => {
             let err = crate::error::AppError::internal("a GraphQL response did not serialize");
             return error_response(
                 media,
@@ -755,22 +788,12 @@ fn graphql_response(media: MediaType, response: async_graphql::Response) -> Resp
             );
         }
     };
-    if request_error {
-        body.remove("data");
-    }
-    if let Some(Value::Array(errors)) = body.get_mut("errors") {
-        for err in errors {
-            if let Some(Value::String(message)) = err.get_mut("message") {
-                *message = shorten(message);
-            }
-        }
-    }
     let status = if request_error && media == MediaType::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let mut resp = (status, Value::Object(body).to_string()).into_response();
+    let mut resp = (status, body).into_response();
     let out = resp.headers_mut();
     for (name, value) in &extra_headers {
         out.append(name, value.clone());

@@ -179,6 +179,18 @@ pub fn scheduler_ticked(started: Instant, expired: usize, escalated: usize) {
     metrics::counter!("countersign_scheduler_escalated_total").increment(escalated as u64);
 }
 
+/// A `/graphql` request refused at the HTTP layer before its body was read (no valid
+/// credential): counted with the operation `unread` and the refusal's code.
+pub fn graphql_refused(started: Instant, code: &str) {
+    let outcome = code.to_owned();
+    metrics::counter!("countersign_graphql_requests_total",
+        "operation" => "unread", "outcome" => outcome.clone())
+    .increment(1);
+    metrics::histogram!("countersign_graphql_request_duration_seconds",
+        "operation" => "unread", "outcome" => outcome)
+    .record(started.elapsed().as_secs_f64());
+}
+
 /// A GraphQL operation name as a label: the name when it is a short identifier, `anonymous`
 /// without one, `other` otherwise.
 fn operation_label(name: Option<&str>) -> String {

@@ -809,3 +809,55 @@ async fn websocket_upgrade_checks_the_origin() {
     })
     .await;
 }
+
+/// Response fields come in the order of the selection (GraphQL spec, "Serialized Map Ordering"),
+/// and error objects start with their message, as the README's examples print them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn response_fields_keep_the_order_of_the_selection() {
+    bounded(async {
+        let app = sqlite(|_| {}).await;
+        let token = admin(&app);
+        for query in [
+            "{ me { tenant subject roles } }",
+            "{ me { roles subject tenant } }",
+        ] {
+            let resp = app
+                .client
+                .post(format!("{}/graphql", app.base))
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(body(query))
+                .send()
+                .await
+                .unwrap();
+            let text = resp.text().await.unwrap();
+            let fields: Vec<&str> = query
+                .split_whitespace()
+                .filter(|w| !["{", "}", "me"].contains(w))
+                .collect();
+            let positions: Vec<usize> = fields
+                .iter()
+                .map(|f| text.find(&format!("\"{f}\"")).expect(f))
+                .collect();
+            assert!(
+                positions.windows(2).all(|w| w[0] < w[1]),
+                "{query} answered {text}"
+            );
+        }
+        let text = app
+            .client
+            .post(format!("{}/graphql", app.base))
+            .header("content-type", "application/json")
+            .bearer_auth(&token)
+            .body("{")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(text.starts_with(r#"{"errors":[{"message":""#), "{text}");
+        app.cleanup().await;
+    })
+    .await;
+}

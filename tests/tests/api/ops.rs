@@ -211,7 +211,7 @@ async fn metrics_report_requests_submissions_decisions_and_queues(app: &TestApp)
         value(
             &samples,
             "countersign_graphql_requests_total",
-            &[("operation", "OpsRefused"), ("outcome", "UNAUTHENTICATED")]
+            &[("operation", "unread"), ("outcome", "UNAUTHENTICATED")]
         )
         .unwrap()
             >= 1.0
