@@ -266,12 +266,7 @@ impl Settings {
         if self.jwt_secret.is_some() || !self.jwt_algorithm.starts_with("HS") {
             return None;
         }
-        let db_file = self.sqlite_file()?;
-        let stem = db_file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "countersign".into());
-        Some(db_file.with_file_name(format!("{stem}.jwt-secret")))
+        Some(secret_file_for(&self.sqlite_file()?))
     }
 
     /// The scheduler's tick interval; 0 is refused.
@@ -376,6 +371,16 @@ pub fn parse_origin(origin: &str) -> Result<String, String> {
         Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
         _ => format!("{scheme}://{host}"),
     })
+}
+
+/// The generated JWT secret's file next to a SQLite database file: `countersign.db` →
+/// `countersign.jwt-secret` in the same directory.
+pub fn secret_file_for(db_file: &Path) -> PathBuf {
+    let stem = db_file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "countersign".into());
+    db_file.with_file_name(format!("{stem}.jwt-secret"))
 }
 
 /// True when `key` names a setting (a field of [`Settings`]).

@@ -212,10 +212,26 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
 
 /// A response of errors only, in the documented shape, each with `extensions.code`.
 fn error_response(media: MediaType, status: StatusCode, code: &str, message: &str) -> Response {
+    error_response_with(media, status, code, message, None)
+}
+
+/// [`error_response`], with the correlation id of an `INTERNAL` error when there is one.
+fn error_response_with(
+    media: MediaType,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    correlation_id: Option<uuid::Uuid>,
+) -> Response {
     // Written in the order of the GraphQL spec's examples: message, then extensions.
     let message = Value::String(truncate(message, MAX_ERROR_MESSAGE_BYTES));
     let code = Value::String(code.to_owned());
-    let body = format!(r#"{{"errors":[{{"message":{message},"extensions":{{"code":{code}}}}}]}}"#);
+    let correlation = correlation_id
+        .map(|id| format!(r#","correlationId":"{id}""#))
+        .unwrap_or_default();
+    let body = format!(
+        r#"{{"errors":[{{"message":{message},"extensions":{{"code":{code}{correlation}}}}}]}}"#
+    );
     let mut resp = (status, body).into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());
@@ -231,26 +247,17 @@ fn unauthenticated(media: MediaType, headers: &HeaderMap, why: &AppError) -> Res
     let AppError::Unauthenticated(why) = why else {
         // The credential could not be checked (e.g. no database connection in time): the
         // caller is not told its credential is bad, and may retry.
-        let mut resp = match why {
-            AppError::Internal { correlation_id } => {
-                let message = Value::String(why.to_string());
-                let code = Value::String(why.code().to_owned());
-                let id = Value::String(correlation_id.to_string());
-                let body = format!(
-                    r#"{{"errors":[{{"message":{message},"extensions":{{"code":{code},"correlationId":{id}}}}}]}}"#
-                );
-                let mut resp = (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
-                resp.headers_mut()
-                    .insert(header::CONTENT_TYPE, media.content_type());
-                resp
-            }
-            _ => error_response(
-                media,
-                StatusCode::SERVICE_UNAVAILABLE,
-                why.code(),
-                &why.to_string(),
-            ),
+        let correlation_id = match why {
+            AppError::Internal { correlation_id } => Some(*correlation_id),
+            _ => None,
         };
+        let mut resp = error_response_with(
+            media,
+            StatusCode::SERVICE_UNAVAILABLE,
+            why.code(),
+            &why.to_string(),
+            correlation_id,
+        );
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return resp;

@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use super::claims::lookup;
 use super::jwks::{KeySet, shown};
 use super::{Credential, Principal, normalize_roles, valid_identifier};
-use crate::config::Settings;
+use crate::config::{Settings, secret_file_for};
 
 /// Seconds of clock skew allowed on `exp` and `nbf`.
 pub const LEEWAY_SECS: u64 = 60;
@@ -460,15 +460,6 @@ pub fn resolve_jwt_secret(settings: &Settings) -> anyhow::Result<Option<SecretSt
         "no COUNTERSIGN_JWT_SECRET set: generated one and stored it next to the database; mint a token with `countersign token --tenant T --sub S --roles admin`"
     );
     Ok(Some(SecretString::from(secret)))
-}
-
-/// `countersign.db` → `countersign.jwt-secret` in the same directory.
-fn secret_file_for(db_file: &Path) -> PathBuf {
-    let stem = db_file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "countersign".into());
-    db_file.with_file_name(format!("{stem}.jwt-secret"))
 }
 
 fn write_private(path: &Path, secret: &str) -> anyhow::Result<()> {

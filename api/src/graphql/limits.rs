@@ -19,7 +19,9 @@ use async_graphql::parser::types::{
     Directive, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
-use async_graphql::{ErrorExtensions, Name, Pos, Request, ServerError, ServerResult, Value};
+use async_graphql::{
+    ErrorExtensions, Name, Pos, Request, ServerError, ServerResult, Value, Variables,
+};
 
 use crate::error::AppError;
 
@@ -93,10 +95,14 @@ impl Extension for LimitsExtension {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        // Parsed once here; async-graphql reuses the document.
-        let doc = async_graphql::parser::parse_query(&request.query)?;
-        check_document(&self.limits, &ctx.schema_env.registry, &doc, &request)?;
-        request.set_parsed_query(doc);
+        // Parsed once: the document the HTTP layer already parsed is reused, and the one parsed
+        // here is kept for async-graphql.
+        let variables = std::mem::take(&mut request.variables);
+        let checked = request.parsed_query().and_then(|doc| {
+            check_document(&self.limits, &ctx.schema_env.registry, doc, &variables)
+        });
+        request.variables = variables;
+        checked?;
         next.run(ctx, request).await
     }
 
@@ -127,7 +133,7 @@ fn check_document(
     limits: &Limits,
     registry: &Registry,
     doc: &ExecutableDocument,
-    request: &Request,
+    variables: &Variables,
 ) -> ServerResult<()> {
     let mut size = Size::new(doc);
     for (_, op) in doc.operations.iter() {
@@ -165,7 +171,7 @@ fn check_document(
         for def in &op.node.variable_definitions {
             let ty = def.node.var_type.node.to_string();
             let name = format!("${}", def.node.name.node);
-            if let Some(value) = request.variables.get(&def.node.name.node) {
+            if let Some(value) = variables.get(&def.node.name.node) {
                 args.value(&ty, value, &name, Some(def.pos))?;
             }
             if let Some(default) = &def.node.default_value {
