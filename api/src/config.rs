@@ -102,6 +102,9 @@ pub struct Settings {
     /// Time one policy evaluation (one action) may take, in milliseconds; a rule still running
     /// then is a `rule_error` (`COUNTERSIGN_POLICY_EVAL_TIMEOUT_MS`).
     pub policy_eval_timeout_ms: u64,
+    /// Policy evaluations running at once on this replica, more waiting their turn; 0 means one
+    /// per core, at least two (`COUNTERSIGN_POLICY_EVAL_CONCURRENCY`).
+    pub policy_eval_concurrency: usize,
     /// Analytics reports computed at once on this replica; more wait their turn
     /// (`COUNTERSIGN_ANALYTICS_CONCURRENCY`).
     pub analytics_concurrency: usize,
@@ -187,6 +190,7 @@ impl Default for Settings {
             ws_init_timeout_ms: 10_000,
             ws_max_subscriptions: 100,
             policy_eval_timeout_ms: 1000,
+            policy_eval_concurrency: 0,
             analytics_concurrency: 2,
             graphql_max_fields: 5_000,
             graphql_max_aliases: 100,

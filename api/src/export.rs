@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::{Auth, ROLE_ADMIN, ROLE_AUDITOR};
+use crate::compute::ComputeSlots;
 use crate::domain::audit::{self, AuditQuery};
 use crate::error::{AppError, AppResult};
 
@@ -192,6 +193,7 @@ fn start(app: AppState, auth: Auth, file: &str, query: &str) -> AppResult<Respon
     let (pages_tx, pages_rx) = mpsc::channel::<Page>(2);
     let (bytes_tx, bytes_rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let tenant = caller.tenant.clone();
+    let slots = app.analytics.slots().clone();
     if requests {
         let filter = serde_urlencoded::from_str::<RequestParams>(query)
             .map_err(bad_params)?
@@ -209,7 +211,7 @@ fn start(app: AppState, auth: Auth, file: &str, query: &str) -> AppResult<Respon
             .parse()?;
         tokio::spawn(read_audit(app, tenant, query, pages_tx, bytes_tx.clone()));
     }
-    tokio::task::spawn_blocking(move || encode(requests, format, pages_rx, bytes_tx));
+    tokio::task::spawn_blocking(move || encode(requests, format, &slots, pages_rx, bytes_tx));
     let body = Body::from_stream(async_stream::stream! {
         let mut rx = bytes_rx;
         while let Some(chunk) = rx.recv().await {
@@ -350,9 +352,13 @@ impl Write for ChunkWriter {
 }
 
 /// Encodes pages as they arrive (blocking thread); the file is complete when the reader is done.
+/// polars encodes on its shared rayon pool, so each page (and the file's end) is encoded holding
+/// a slot of the analytics pool: many exports at once wait their turn as reports do, instead of
+/// nesting on rayon's workers.
 fn encode(
     requests: bool,
     format: Format,
+    slots: &ComputeSlots,
     mut pages: mpsc::Receiver<Page>,
     bytes: mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
@@ -365,14 +371,16 @@ fn encode(
     } else {
         Encoder::audit(format, out)
     };
-    let result = (|| {
+    let result = (|| -> Result<(), String> {
         while let Some(page) = pages.blocking_recv() {
-            encoder.write(&page)?;
+            let _slot = slots.acquire_blocking().map_err(|e| e.to_string())?;
+            encoder.write(&page).map_err(|e| e.to_string())?;
         }
-        encoder.finish()
+        let _slot = slots.acquire_blocking().map_err(|e| e.to_string())?;
+        encoder.finish().map_err(|e| e.to_string())
     })();
     if let Err(e) = result {
         tracing::warn!(error = %e, "export encoding stopped");
-        let _ = bytes.blocking_send(Err(std::io::Error::other(e.to_string())));
+        let _ = bytes.blocking_send(Err(std::io::Error::other(e)));
     }
 }

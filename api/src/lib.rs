@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod compute;
 pub mod config;
 pub mod domain;
 pub mod egress;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Per-tenant analytics rows, kept in memory and extended from the audit log.
     pub analytics: Arc<domain::analytics::AnalyticsCache>,
+    /// Where policies are evaluated: a bounded pool of blocking threads and the deadline.
+    pub evaluator: domain::policy::Evaluator,
 }
 
 /// Rate limiter keyed by tenant and principal.
@@ -188,7 +191,12 @@ impl Application {
         let analytics = Arc::new(domain::analytics::AnalyticsCache::new(
             settings.analytics_concurrency,
         ));
+        let evaluator = domain::policy::Evaluator::new(
+            settings.policy_eval_concurrency,
+            settings.policy_eval_timeout(),
+        );
         let state = AppState {
+            evaluator,
             store,
             tokens,
             settings: Arc::new(settings),

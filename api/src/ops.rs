@@ -75,7 +75,8 @@ pub async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Respons
             return resp;
         }
     }
-    match crate::telemetry::render(&app.store).await {
+    let pools = [app.evaluator.slots(), app.analytics.slots()];
+    match crate::telemetry::render(&app.store, &pools).await {
         Ok(text) => (
             [(
                 header::CONTENT_TYPE,

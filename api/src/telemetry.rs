@@ -26,6 +26,7 @@ use sea_orm::{
 use tracing_subscriber::EnvFilter;
 
 use crate::auth::Auth;
+use crate::compute::ComputeSlots;
 use crate::config::LogFormat;
 use crate::store::Store;
 
@@ -306,9 +307,9 @@ impl Extension for GraphqlRequest {
 // The scrape
 
 /// Renders every metric: the process-wide counters and histograms, then this server's gauges
-/// read from its database and pool now.
-pub async fn render(store: &Store) -> Result<String, DbErr> {
-    let gauges = scrape_gauges(store).await?;
+/// read from its database, its pool and its compute `pools` now.
+pub async fn render(store: &Store, pools: &[&ComputeSlots]) -> Result<String, DbErr> {
+    let gauges = scrape_gauges(store, pools).await?;
     let mut text = String::new();
     if let Some(handle) = recorder() {
         handle.run_upkeep();
@@ -320,7 +321,7 @@ pub async fn render(store: &Store) -> Result<String, DbErr> {
 
 /// Gauges of one server, recorded into a recorder of their own (never the global one, which
 /// other servers in the process share) and rendered by it.
-async fn scrape_gauges(store: &Store) -> Result<String, DbErr> {
+async fn scrape_gauges(store: &Store, pools: &[&ComputeSlots]) -> Result<String, DbErr> {
     let now = crate::store::now();
     let db = store.db();
     let backend = db.get_database_backend();
@@ -397,6 +398,15 @@ async fn scrape_gauges(store: &Store) -> Result<String, DbErr> {
         metrics::gauge!("countersign_db_pool_connections", "state" => "idle").set(idle as f64);
         metrics::gauge!("countersign_db_pool_connections", "state" => "in_use")
             .set((size as usize).saturating_sub(idle) as f64);
+        for pool in pools {
+            let gauge = |state: &'static str, n: usize| {
+                metrics::gauge!("countersign_compute_slots", "pool" => pool.name(), "state" => state)
+                    .set(n as f64);
+            };
+            gauge("size", pool.size());
+            gauge("in_use", pool.in_use());
+            gauge("waiting", pool.waiting());
+        }
     });
     Ok(recorder.handle().render())
 }

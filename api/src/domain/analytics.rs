@@ -9,6 +9,7 @@ use chrono::Utc;
 use countersign_analytics::{AnalyticsError, Filter, Report, TenantAnalytics, compute};
 
 use crate::auth::{Principal, ROLE_ADMIN, ROLE_AUDITOR};
+use crate::compute::ComputeSlots;
 use crate::error::{AppError, AppResult};
 use crate::store::Store;
 
@@ -23,7 +24,8 @@ pub struct AnalyticsCache {
     /// hundreds in flight (500 aliases of `analytics`) that nesting overflowed a worker's stack
     /// and aborted the process. A few at a time keep the nesting shallow; the rest wait here,
     /// asynchronously, and give up their place when the client goes away.
-    computing: Arc<tokio::sync::Semaphore>,
+    /// Exports encode their pages in the same pool.
+    computing: ComputeSlots,
 }
 
 impl Default for AnalyticsCache {
@@ -53,8 +55,13 @@ impl AnalyticsCache {
     pub fn new(concurrency: usize) -> Self {
         AnalyticsCache {
             tenants: Mutex::default(),
-            computing: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+            computing: ComputeSlots::new("analytics", concurrency),
         }
+    }
+
+    /// The pool polars work runs in: reports, and each page of an export.
+    pub fn slots(&self) -> &ComputeSlots {
+        &self.computing
     }
 
     fn entry(&self, tenant: &str) -> Arc<tokio::sync::Mutex<TenantAnalytics>> {
@@ -80,12 +87,7 @@ impl AnalyticsCache {
             .fetch(store.db(), &caller.tenant)
             .await
             .map_err(map_err)?;
-        let permit = self
-            .computing
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(AppError::internal)?;
+        let permit = self.computing.acquire().await?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             if let Some(update) = update {

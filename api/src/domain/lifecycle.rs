@@ -18,8 +18,8 @@ use uuid::Uuid;
 use crate::auth::{Principal, ROLE_AGENT};
 use crate::domain::audit::{self, EventDraft, EventKind, content_hash, format_time};
 use crate::domain::policy::{
-    Evaluation, OwnedFacts, RouteKind, StepSpec, compile_stored_policy, evaluate_off_thread,
-    sample_pick,
+    Evaluation, Evaluator, OwnedFacts, RouteKind, StepSpec, compile_stored_policy,
+    evaluate_off_thread, sample_pick,
 };
 use crate::domain::workflows::{self, WorkflowKey};
 use crate::domain::{execution, guardrails};
@@ -281,13 +281,13 @@ fn replay(existing: approval_request::Model, fingerprint: &str) -> AppResult<Sub
 }
 
 /// Submits an action: validate, replay on a known idempotency key, route through the active
-/// policy (off the async threads, within `eval_timeout`), store the request with its steps and
+/// policy (off the async threads, within the evaluator's deadline), store the request with its steps and
 /// audit events.
 pub async fn submit(
     store: &Store,
     caller: &Principal,
     input: SubmitInput,
-    eval_timeout: std::time::Duration,
+    evaluator: &Evaluator,
 ) -> AppResult<SubmitOutcome> {
     caller.require_any(&[ROLE_AGENT], "submitAction")?;
     input.validate()?;
@@ -327,7 +327,7 @@ pub async fn submit(
 
     let compiled = compile_stored_policy(&policy_value).map_err(AppError::internal)?;
     let (compiled, mut eval) =
-        evaluate_off_thread(compiled, input.facts(&wf.key), eval_timeout).await?;
+        evaluate_off_thread(evaluator, compiled, input.facts(&wf.key)).await?;
     let duplicate_of = match &eval.duplicate_key {
         Some(key) => find_duplicate(&*txn, wf.id, key, at - compiled.duplicate_window).await?,
         None => None,

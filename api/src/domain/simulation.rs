@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::auth::{Principal, ROLE_ADMIN, ROLE_AUDITOR};
 use crate::domain::lifecycle::{SubmitInput, find_duplicate, route_of};
 use crate::domain::policy::{
-    ActionFacts, Budget, CompiledPolicy, Evaluation, compile_stored_policy, off_thread,
+    ActionFacts, Budget, CompiledPolicy, Evaluation, Evaluator, compile_stored_policy, off_thread,
 };
 use crate::domain::workflows::{self, validate_policy};
 use crate::error::{AppError, AppResult};
@@ -108,14 +108,15 @@ async fn candidate_or_active(
 
 /// Routes each action through `policy` (or the active one) as a submission would, without the
 /// workflow's mode and without storing anything. Duplicates are looked up among stored requests.
-/// The rules run off the async threads, each action within `eval_timeout` as in a submission.
+/// The rules run off the async threads, each action within the evaluator's deadline as in a
+/// submission.
 pub async fn simulate(
     store: &Store,
     caller: &Principal,
     workflow_key: &str,
     policy: Option<&Value>,
     actions: Vec<SubmitInput>,
-    eval_timeout: std::time::Duration,
+    evaluator: &Evaluator,
 ) -> AppResult<Vec<RouteDecision>> {
     may_dry_run(caller, "simulatePolicy")?;
     if actions.len() > MAX_SIMULATED {
@@ -141,7 +142,8 @@ pub async fn simulate(
         })?;
     }
     let facts: Vec<_> = actions.iter().map(|a| a.facts(&wf.key)).collect();
-    let (compiled, evals) = off_thread(move |cancel| {
+    let eval_timeout = evaluator.timeout();
+    let (compiled, evals) = off_thread(evaluator, move |cancel| {
         let evals: Vec<Evaluation> = facts
             .iter()
             .map(|f| {
@@ -180,7 +182,7 @@ pub async fn backtest(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     max_changes: usize,
-    eval_timeout: std::time::Duration,
+    evaluator: &Evaluator,
 ) -> AppResult<BacktestReport> {
     may_dry_run(caller, "backtestPolicy")?;
     if let (Some(f), Some(t)) = (from, to)
@@ -215,7 +217,8 @@ pub async fn backtest(
         after = Some(last.id);
         let full = page.len() as u64 == BACKTEST_PAGE;
         let key = wf.key.clone();
-        let (back, results) = off_thread(move |cancel| {
+        let eval_timeout = evaluator.timeout();
+        let (back, results) = off_thread(evaluator, move |cancel| {
             let results: AppResult<Vec<(Uuid, Route, RouteDecision)>> = page
                 .iter()
                 .map(|r| {

@@ -82,7 +82,7 @@ impl PolicyQuery {
             &workflow_key,
             policy.as_ref().map(|j| &j.0),
             actions,
-            state.settings.policy_eval_timeout(),
+            &state.evaluator,
         )
         .await?;
         Ok(decisions
@@ -118,7 +118,7 @@ impl PolicyQuery {
             from,
             to,
             max_changes as usize,
-            state.settings.policy_eval_timeout(),
+            &state.evaluator,
         )
         .await?;
         Ok(BacktestReport {

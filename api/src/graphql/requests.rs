@@ -248,8 +248,7 @@ impl RequestMutation {
         }
         let input = to_submit_input(input);
         let state = ctx.state()?;
-        let timeout = state.settings.policy_eval_timeout();
-        let outcome = lifecycle::submit(&state.store, p, input, timeout).await?;
+        let outcome = lifecycle::submit(&state.store, p, input, &state.evaluator).await?;
         Ok(SubmitActionPayload {
             route: outcome.request.route.into(),
             request: ApprovalRequest(outcome.request),

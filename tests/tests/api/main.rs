@@ -6,6 +6,7 @@ mod analytics;
 mod audit;
 mod auth;
 mod common;
+mod compute;
 mod execution;
 mod exports;
 mod governance;

@@ -24,13 +24,13 @@ const METRICS_TOKEN: &str = "metrics-token-for-tests";
 
 /// One sample of the exposition text: name, labels, value.
 #[derive(Debug)]
-struct Sample {
+pub(crate) struct Sample {
     name: String,
     labels: BTreeMap<String, String>,
     value: f64,
 }
 
-fn parse_metrics(text: &str) -> Vec<Sample> {
+pub(crate) fn parse_metrics(text: &str) -> Vec<Sample> {
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|line| {
@@ -57,7 +57,7 @@ fn parse_metrics(text: &str) -> Vec<Sample> {
 }
 
 /// The value of the series `name` whose labels include `labels`.
-fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub(crate) fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     samples
         .iter()
         .find(|s| {
@@ -69,7 +69,7 @@ fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64>
         .map(|s| s.value)
 }
 
-async fn scrape(app: &TestApp, token: Option<&str>) -> reqwest::Response {
+pub(crate) async fn scrape(app: &TestApp, token: Option<&str>) -> reqwest::Response {
     let mut req = app.client.get(format!("{}/metrics", app.base));
     if let Some(token) = token {
         req = req.bearer_auth(token);

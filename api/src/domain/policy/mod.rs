@@ -13,7 +13,7 @@ pub use compile::{
 };
 pub use document::PolicyDocument;
 pub use evaluate::{ActionFacts, Budget, Evaluation, RouteKind, sample_pick};
-pub use runtime::{OwnedFacts, evaluate_off_thread, off_thread};
+pub use runtime::{Evaluator, OwnedFacts, evaluate_off_thread, off_thread};
 
 #[cfg(test)]
 mod tests;

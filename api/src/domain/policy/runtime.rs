@@ -2,23 +2,51 @@
 //! the async workers that answer requests and `/healthz`. Each evaluation has a deadline, and
 //! dropping the waiting future (the client went away) cancels the work in progress.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::Semaphore;
 
 use super::compile::CompiledPolicy;
 use super::evaluate::{ActionFacts, Budget, Evaluation};
+use crate::compute::ComputeSlots;
 use crate::error::{AppError, AppResult};
 
-/// Evaluations running at once in this process; more wait for a slot. One per core keeps CEL from
-/// taking every blocking thread, and the async workers are never used for it.
-static SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Arc::new(Semaphore::new(cores.max(2)))
-});
+/// Where and for how long policies are evaluated: a pool of slots (evaluations running at once
+/// on this replica; more wait) and the deadline of one evaluation. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Evaluator {
+    slots: ComputeSlots,
+    timeout: Duration,
+}
+
+impl Evaluator {
+    /// `concurrency` evaluations at once (0: one per core, at least two), each within `timeout`.
+    pub fn new(concurrency: usize, timeout: Duration) -> Self {
+        let concurrency = if concurrency == 0 {
+            std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .max(2)
+        } else {
+            concurrency
+        };
+        Evaluator {
+            slots: ComputeSlots::new("policy", concurrency),
+            timeout,
+        }
+    }
+
+    /// The pool evaluations run in.
+    pub fn slots(&self) -> &ComputeSlots {
+        &self.slots
+    }
+
+    /// The deadline of one evaluation.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+}
 
 /// The facts of one action, owned so they can move to another thread.
 #[derive(Debug, Clone)]
@@ -72,18 +100,15 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Runs `work` on a blocking thread once a slot is free and waits for it. `work` gets the
+/// Runs `work` on a blocking thread once one of `evaluator`'s slots is free and waits for it. `work` gets the
 /// cancellation flag to build its [`Budget`]s from; the flag is set if this future is dropped
 /// before the work ends, so an abandoned request stops within one comprehension iteration.
-pub async fn off_thread<T, F>(work: F) -> AppResult<T>
+pub async fn off_thread<T, F>(evaluator: &Evaluator, work: F) -> AppResult<T>
 where
     T: Send + 'static,
     F: FnOnce(Arc<AtomicBool>) -> T + Send + 'static,
 {
-    let permit = Arc::clone(&SLOTS)
-        .acquire_owned()
-        .await
-        .map_err(AppError::internal)?;
+    let permit = evaluator.slots.acquire().await?;
     let cancel = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(Arc::clone(&cancel));
     tokio::task::spawn_blocking(move || {
@@ -94,14 +119,15 @@ where
     .map_err(AppError::internal)
 }
 
-/// Evaluates `policy` for one action off the async threads within `timeout`; gives the policy
-/// back for the duplicate lookup and the overrides.
+/// Evaluates `policy` for one action off the async threads within the evaluator's deadline; gives
+/// the policy back for the duplicate lookup and the overrides.
 pub async fn evaluate_off_thread(
+    evaluator: &Evaluator,
     policy: CompiledPolicy,
     facts: OwnedFacts,
-    timeout: Duration,
 ) -> AppResult<(CompiledPolicy, Evaluation)> {
-    off_thread(move |cancel| {
+    let timeout = evaluator.timeout;
+    off_thread(evaluator, move |cancel| {
         let budget = Budget::new(timeout, cancel);
         let eval = policy.evaluate_within(&facts.facts(), &budget);
         (policy, eval)

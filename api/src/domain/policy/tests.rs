@@ -610,13 +610,17 @@ async fn dropping_the_waiting_future_cancels_the_work() {
     let p = quadratic_policy();
     let (started_tx, started_rx) = tokio::sync::oneshot::channel();
     let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let task = tokio::spawn(off_thread(move |cancel| {
-        let _ = started_tx.send(());
-        // A minute of budget: only the cancellation can end this early.
-        let budget = Budget::new(std::time::Duration::from_secs(60), cancel);
-        let e = eval_with(&p, &many_items(), &budget);
-        let _ = done_tx.send(e.exceptions);
-    }));
+    let evaluator = Evaluator::new(1, std::time::Duration::from_secs(60));
+    let task = tokio::spawn(async move {
+        off_thread(&evaluator, move |cancel| {
+            let _ = started_tx.send(());
+            // A minute of budget: only the cancellation can end this early.
+            let budget = Budget::new(std::time::Duration::from_secs(60), cancel);
+            let e = eval_with(&p, &many_items(), &budget);
+            let _ = done_tx.send(e.exceptions);
+        })
+        .await
+    });
     let _ = started_rx.await;
     task.abort();
     let exceptions = tokio::task::spawn_blocking(move || {
