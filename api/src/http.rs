@@ -1,5 +1,5 @@
-//! The HTTP shell: `/graphql` (POST, and GET for queries only), `/graphiql`, `/healthz`,
-//! `/export/…` (see `export`), with body limits, request ids, tracing and CORS.
+//! The HTTP shell: `/graphql` (POST, and GET for queries only), `/graphql/ws`, `/healthz`,
+//! `/export/…` (see `export`), the web console (see `console`), with body limits, request ids, tracing and CORS.
 //!
 //! `/graphql` follows the GraphQL-over-HTTP specification: the response media type is chosen by
 //! `Accept` (`application/graphql-response+json` or `application/json`; `*/*` or none means
@@ -13,7 +13,6 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use async_graphql::Name;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, ServerError, Variables};
 use axum::Router;
@@ -21,7 +20,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderMap};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -67,7 +66,10 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     Router::new()
         .merge(api)
         .route("/graphql/ws", get(graphql_ws))
-        .route("/graphiql", get(graphiql))
+        // The web console (see `console`): its files, and its page for every other browser route.
+        .route("/graphiql", get(crate::console::graphiql))
+        .route("/assets/{*path}", get(crate::console::asset))
+        .fallback(crate::console::page)
         // Operations: liveness, readiness, Prometheus metrics (see `ops`).
         .route("/healthz", get(crate::ops::healthz))
         .route("/readyz", get(crate::ops::readyz))
@@ -847,13 +849,4 @@ async fn graphql_ws(
     ws: axum::extract::ws::WebSocketUpgrade,
 ) -> Response {
     crate::ws::upgrade(ws, headers, s.app, s.schema).await
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .finish(),
-    )
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bench;
 pub mod compute;
 pub mod config;
+mod console;
 pub mod domain;
 pub mod egress;
 pub mod error;
@@ -136,6 +137,8 @@ pub struct Application {
     events_task: jobs::JobHandle,
     key_refresh: Option<jobs::JobHandle>,
     shutdown_tx: tokio::sync::watch::Sender<bool>,
+    /// `serve --demo`: a token for the demo tenant, logged with the console's address.
+    demo_token: Option<String>,
 }
 
 impl Application {
@@ -157,9 +160,11 @@ impl Application {
         // With an identity provider's key set: the first fetch, then a periodic refresh.
         let key_refresh = tokens.start().await.map(jobs::JobHandle::new);
         let store = connect(&settings, settings.migrate).await?;
-        if settings.demo {
-            seed::seed_demo(&store, &tokens).await?;
-        }
+        let demo_token = if settings.demo {
+            seed::seed_demo(&store, &tokens).await?
+        } else {
+            None
+        };
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
@@ -217,6 +222,7 @@ impl Application {
             events_task,
             key_refresh,
             shutdown_tx,
+            demo_token,
         })
     }
 
@@ -250,11 +256,23 @@ impl Application {
         let url = format!("http://{host}:{}", addr.port());
         tracing::info!(
             port = self.port,
-            url = %format!("{url}/"),
+            console = %format!("{url}/"),
             graphql = %format!("{url}/graphql"),
-            graphiql = %format!("{url}/graphiql"),
             "countersign listening"
         );
+        match (&self.demo_token, self.state.settings.demo) {
+            (Some(token), _) => tracing::info!(
+                "demo: open the console at {url}/ and sign in with this token (subject {}, tenant {}, roles {}; valid 8 hours): {token}",
+                seed::DEMO_SUBJECT,
+                seed::DEMO_TENANT,
+                seed::demo_roles().join(","),
+            ),
+            (None, true) => tracing::info!(
+                "demo: open the console at {url}/ and sign in with a token from `countersign token --tenant {} --sub you --roles admin,auditor`",
+                seed::DEMO_TENANT
+            ),
+            (None, false) => {}
+        }
         let shutdown_tx = self.shutdown_tx;
         let signal = async move {
             shutdown.await;

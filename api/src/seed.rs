@@ -1085,8 +1085,12 @@ pub const DEMO_TENANT: &str = "demo";
 pub const DEMO_REQUESTS: u64 = 5_000;
 
 /// Seeds [`DEMO_TENANT`] with [`DEMO_REQUESTS`] requests over 30 days ending now, unless it has
-/// history already (a restart keeps what is there), and logs how to look at it.
-pub async fn seed_demo(store: &Store, tokens: &crate::auth::TokenVerifier) -> anyhow::Result<()> {
+/// history already (a restart keeps what is there); returns a token to look at it with (none
+/// when tokens cannot be minted here, e.g. with an identity provider's keys).
+pub async fn seed_demo(
+    store: &Store,
+    tokens: &crate::auth::TokenVerifier,
+) -> anyhow::Result<Option<String>> {
     let existing = tenant::Entity::find_by_id(DEMO_TENANT.to_owned())
         .one(store.db())
         .await?
@@ -1105,16 +1109,27 @@ pub async fn seed_demo(store: &Store, tokens: &crate::auth::TokenVerifier) -> an
             "demo tenant has history; not seeding again"
         );
     }
-    let roles = ["admin".to_owned(), "auditor".to_owned()];
-    match tokens.mint(DEMO_TENANT, "demo-admin", &roles, Duration::hours(8)) {
-        Ok(token) => tracing::info!(
-            "demo: open /graphiql with the header Authorization: Bearer {token} and run {{ analytics {{ totals {{ submitted autoApproved }} autoApprovalRate roi {{ roi }} }} }}"
-        ),
-        Err(_) => tracing::info!(
-            "demo: mint a token with `countersign token --tenant {DEMO_TENANT} --sub you --roles admin,auditor`"
-        ),
+    Ok(tokens
+        .mint(DEMO_TENANT, DEMO_SUBJECT, &demo_roles(), Duration::hours(8))
+        .ok())
+}
+
+/// Who the demo token signs in as.
+pub const DEMO_SUBJECT: &str = "demo-admin";
+
+/// The demo token's roles: admin and auditor (dashboard, audit, policies) and every reviewer and
+/// QA role of the seeded workflows, so the console's queues have something to decide.
+pub fn demo_roles() -> Vec<String> {
+    let mut roles = vec!["admin".to_owned(), "auditor".to_owned()];
+    for t in &TEMPLATES {
+        let large = t.large.map(|(_, steps)| steps).unwrap_or_default();
+        for role in [t.sample_role].iter().chain(large).chain(t.default_steps) {
+            if !roles.iter().any(|r| r == role) {
+                roles.push((*role).to_owned());
+            }
+        }
     }
-    Ok(())
+    roles
 }
 
 /// Writes `opts.requests` synthetic requests (and the workflows they need) into `store`.

@@ -6,6 +6,7 @@ use countersign_entity::api_key;
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -106,6 +107,17 @@ pub async fn create(
         principal: principal.to_owned(),
         roles,
     })
+}
+
+/// The tenant's API keys, newest first, revoked ones included (admin only). Never the secret.
+pub async fn list(store: &Store, caller: &Principal) -> AppResult<Vec<api_key::Model>> {
+    caller.require_any(&[ROLE_ADMIN], "apiKeys")?;
+    Ok(api_key::Entity::find()
+        .filter(api_key::Column::TenantId.eq(caller.tenant.as_str()))
+        .order_by_desc(api_key::Column::CreatedAt)
+        .order_by_desc(api_key::Column::Id)
+        .all(store.db())
+        .await?)
 }
 
 /// Revokes a key (admin only). Revoking a revoked key is a no-op that still answers true.

@@ -160,6 +160,39 @@ pub async fn list(
     Ok(into_page(rows, first, total, |r| r.id.to_string()))
 }
 
+/// Reason codes given before: those of rejections and of INCORRECT QA verdicts in the caller's
+/// tenant (in `workflow_key` only, when given), the most used first, at most `limit`.
+pub async fn reason_codes(
+    conn: &impl ConnectionTrait,
+    caller: &Principal,
+    workflow_key: Option<&str>,
+    limit: u64,
+) -> AppResult<Vec<(String, i64)>> {
+    let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for column in [
+        approval_request::Column::ReasonCode,
+        approval_request::Column::QaReasonCode,
+    ] {
+        let mut q = approval_request::Entity::find()
+            .select_only()
+            .column_as(column, "code")
+            .column_as(Expr::col(approval_request::Column::Id).count(), "n")
+            .filter(approval_request::Column::TenantId.eq(caller.tenant.as_str()))
+            .filter(column.is_not_null())
+            .group_by(column);
+        if let Some(key) = workflow_key {
+            q = q.filter(approval_request::Column::WorkflowKey.eq(key));
+        }
+        for (code, n) in q.into_tuple::<(String, i64)>().all(conn).await? {
+            *counts.entry(code).or_default() += n;
+        }
+    }
+    let mut codes: Vec<(String, i64)> = counts.into_iter().collect();
+    codes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    codes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(codes)
+}
+
 /// `approvalQueue`: pending requests whose open step the caller may decide now (role held, not
 /// yet acted on this request, not the submitter), oldest due first, then oldest submitted.
 pub async fn queue(

@@ -1,6 +1,7 @@
-//! API key mutations.
+//! API keys: the list (admin) and the mutations.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
 
 use super::ContextExt;
 use super::requests::parse_id;
@@ -18,6 +19,56 @@ pub struct ApiKeyCreated {
     pub principal: String,
     /// Roles it carries.
     pub roles: Vec<String>,
+}
+
+/// An API key as listed: who it acts as, never the secret.
+#[derive(SimpleObject)]
+pub struct ApiKey {
+    /// Key id.
+    pub id: ID,
+    /// The key's first characters (`cs_…`), to tell keys apart.
+    pub prefix: String,
+    /// Principal the key acts as.
+    pub principal: String,
+    /// Roles it carries.
+    pub roles: Vec<String>,
+    /// Label given at creation.
+    pub label: Option<String>,
+    /// Who created it.
+    pub created_by: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked; null while it works.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Who revoked it.
+    pub revoked_by: Option<String>,
+}
+
+/// API key queries.
+#[derive(Default)]
+pub struct KeyQuery;
+
+#[Object]
+impl KeyQuery {
+    /// The tenant's API keys, newest first, revoked ones included (admin). Secrets are never shown.
+    async fn api_keys(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApiKey>> {
+        let p = ctx.principal()?;
+        let rows = keys::list(&ctx.state()?.store, p).await?;
+        Ok(rows
+            .into_iter()
+            .map(|k| ApiKey {
+                id: ID(k.id.to_string()),
+                prefix: k.key_prefix,
+                principal: k.principal,
+                roles: serde_json::from_str(&k.roles).unwrap_or_default(),
+                label: k.label,
+                created_by: k.created_by,
+                created_at: k.created_at,
+                revoked_at: k.revoked_at,
+                revoked_by: k.revoked_by,
+            })
+            .collect())
+    }
 }
 
 /// API key mutations.

@@ -43,6 +43,7 @@ pub const EXPENSIVE_ROOT_FIELDS: &[(&str, u64)] = &[
     ("approvalQueue", 25),
     ("sampleQueue", 25),
     ("auditLog", 25),
+    ("reasonCodes", 2),
 ];
 
 /// The limits, from the settings.

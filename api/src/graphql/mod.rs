@@ -36,6 +36,7 @@ pub struct QueryRoot(
     sampling::SamplingQuery,
     audit::AuditQuery,
     analytics::AnalyticsQuery,
+    keys::KeyQuery,
 );
 
 /// The merged mutation root.

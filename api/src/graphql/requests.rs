@@ -51,6 +51,15 @@ pub(crate) fn to_submit_input(input: SubmitActionInput) -> lifecycle::SubmitInpu
 }
 
 /// A citation the AI used.
+/// A reason code and how many times it was given.
+#[derive(SimpleObject)]
+pub struct ReasonCodeUse {
+    /// The code, as reviewers typed it.
+    pub code: String,
+    /// Rejections and QA verdicts that gave it.
+    pub count: i64,
+}
+
 #[derive(InputObject)]
 pub struct SourceInput {
     /// Title.
@@ -192,6 +201,28 @@ impl RequestQuery {
         )
         .await?;
         Ok(page.into())
+    }
+
+    /// Reason codes given before in the tenant (rejections and INCORRECT QA verdicts), the most
+    /// used first: what a reviewer picks from when rejecting. Any signed-in caller.
+    async fn reason_codes(
+        &self,
+        ctx: &Context<'_>,
+        workflow_key: Option<String>,
+        #[graphql(default = 50, validator(minimum = 1, maximum = 500))] first: i32,
+    ) -> ApiResult<Vec<ReasonCodeUse>> {
+        let p = ctx.principal()?;
+        let codes = requests::reason_codes(
+            ctx.state()?.store.db(),
+            p,
+            workflow_key.as_deref(),
+            first as u64,
+        )
+        .await?;
+        Ok(codes
+            .into_iter()
+            .map(|(code, count)| ReasonCodeUse { code, count })
+            .collect())
     }
 
     /// Requests the caller may see, newest first.

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod common;
 mod compute;
+mod console;
 mod execution;
 mod exports;
 mod governance;
