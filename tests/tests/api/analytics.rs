@@ -459,10 +459,29 @@ async fn serve_demo_seeds_a_populated_dashboard_once(app: &TestApp) {
     assert!(r["roi"]["roi"].is_number());
     assert_eq!(r["byWorkflow"].as_array().unwrap().len(), 3);
     assert!(r["series"].as_array().unwrap().len() >= 30);
-    // A restart on the same database does not seed again.
-    seed_demo(&app.state.store, &app.state.tokens)
+    // A restart on the same database does not seed again. The token it gives (logged with the
+    // console's address) signs in as an admin and auditor holding every seeded reviewer role, so
+    // the console opens on a queue with work in it.
+    let token = seed_demo(&app.state.store, &app.state.tokens)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("a token for the demo tenant");
+    let me = app
+        .data(&token, "{ me { subject tenant roles } approvalQueue(first: 1) { totalCount } sampleQueue(first: 1) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(me["me"]["tenant"], DEMO_TENANT);
+    let roles = me["me"]["roles"].as_array().unwrap();
+    for role in ["admin", "auditor", "support_agent", "qa_reviewer"] {
+        assert!(roles.iter().any(|r| r == role), "{role}: {me}");
+    }
+    assert!(
+        me["approvalQueue"]["totalCount"].as_i64().unwrap() > 0,
+        "{me}"
+    );
+    assert!(
+        me["sampleQueue"]["totalCount"].as_i64().unwrap() > 0,
+        "{me}"
+    );
     let again = app.data(&viewer, q, json!({})).await;
     assert_eq!(again["analytics"]["totals"]["submitted"], DEMO_REQUESTS);
     // Other tenants are untouched.

@@ -451,8 +451,9 @@ async fn json_logs_carry_startup_facts_request_id_and_principal() {
         assert!(applied >= 2);
         assert_eq!(db["fields"]["migrations_applied"], applied);
         let listening = find("countersign listening");
-        let url = listening["fields"]["url"].as_str().unwrap();
-        assert_eq!(url, format!("{base}/"));
+        // The console's address comes first: it is what a person opens.
+        let console = listening["fields"]["console"].as_str().unwrap();
+        assert_eq!(console, format!("{base}/"));
         assert_eq!(listening["fields"]["graphql"], format!("{base}/graphql"));
         let secret_line = lines
             .iter()
