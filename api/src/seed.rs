@@ -548,6 +548,7 @@ fn generate(
         duplicate_of: None,
         sources: serde_json::to_string(&sources)?,
         context: f.context.as_ref().map(serde_json::to_string).transpose()?,
+        correlation: None,
         model: Some(model.to_owned()),
         prompt_version: Some(prompt_version.clone()),
         cost_usd: Some(cost.to_string()),

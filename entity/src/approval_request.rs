@@ -74,6 +74,9 @@ pub struct Model {
     /// Extra context, as JSON text.
     #[sea_orm(column_type = "Text")]
     pub context: Option<String>,
+    /// The submitting agent's correlation handle (a JSON object), as JSON text.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub correlation: Option<String>,
     /// Model name.
     pub model: Option<String>,
     /// Prompt version.

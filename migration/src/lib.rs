@@ -6,6 +6,7 @@ pub use sea_orm_migration::MigratorTrait;
 
 pub mod m20261124_000001_init;
 pub mod m20261124_000002_execution;
+pub mod m20261201_000003_correlation;
 
 /// The Countersign migrator: lists every migration in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_init::Migration),
             Box::new(m20261124_000002_execution::Migration),
+            Box::new(m20261201_000003_correlation::Migration),
         ]
     }
 }

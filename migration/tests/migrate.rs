@@ -107,6 +107,7 @@ async fn exercise(db: &DatabaseConnection) -> TestResult {
         duplicate_of: Some(Uuid::from_u128(99)),
         sources: "[]".to_owned(),
         context: None,
+        correlation: None,
         model: None,
         prompt_version: None,
         cost_usd: None,

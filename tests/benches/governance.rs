@@ -75,6 +75,7 @@ async fn seed(app: &TestApp, workflow_id: Uuid, n: usize) {
                 duplicate_of: None,
                 sources: "[]".into(),
                 context: None,
+                correlation: None,
                 model: Some("gpt-bench".into()),
                 prompt_version: None,
                 cost_usd: Some("0.01".into()),

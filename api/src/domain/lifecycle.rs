@@ -75,7 +75,14 @@ pub struct SubmitInput {
     pub prompt_version: Option<String>,
     /// Cost of producing the recommendation.
     pub cost_usd: Option<Decimal>,
+    /// The agent's own handle (a JSON object): returned on the request and its events. Left out
+    /// of the fingerprint's JSON when absent, so requests stored before it existed replay alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<Value>,
 }
+
+/// The largest `correlation` accepted, in bytes of compact JSON.
+pub const MAX_CORRELATION_BYTES: usize = 8 * 1024;
 
 /// What `submitAction` returns.
 #[derive(Debug, Clone)]
@@ -210,6 +217,20 @@ impl SubmitInput {
                 return Err(AppError::bad_input(
                     "input.context",
                     format!("is larger than {MAX_CONTEXT_BYTES} bytes"),
+                ));
+            }
+        }
+        if let Some(c) = &self.correlation {
+            if !c.is_object() {
+                return Err(AppError::bad_input(
+                    "input.correlation",
+                    "must be a JSON object (for example {\"runId\": \"…\"})",
+                ));
+            }
+            if serde_json::to_vec(c)?.len() > MAX_CORRELATION_BYTES {
+                return Err(AppError::bad_input(
+                    "input.correlation",
+                    format!("is larger than {MAX_CORRELATION_BYTES} bytes"),
                 ));
             }
         }
@@ -378,6 +399,11 @@ pub async fn submit(
             .as_ref()
             .map(serde_json::to_string)
             .transpose()?,
+        correlation: input
+            .correlation
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?,
         model: input.model.clone(),
         prompt_version: input.prompt_version.clone(),
         cost_usd: input.cost_usd.map(|c| c.to_string()),
@@ -438,6 +464,7 @@ pub async fn submit(
             "riskFlags": risk_flags,
             "sources": input.sources.clone().unwrap_or_default(),
             "context": input.context,
+            "correlation": input.correlation,
             "model": input.model,
             "promptVersion": input.prompt_version,
             "costUsd": row.cost_usd,

@@ -14,4 +14,5 @@ pub mod requests;
 pub mod sampling;
 pub mod simulation;
 pub mod timeouts;
+pub mod waiting;
 pub mod workflows;

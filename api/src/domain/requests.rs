@@ -341,6 +341,25 @@ pub async fn steps_of(
     Ok(out)
 }
 
+/// The correlation handles of many requests at once (requests without one are left out).
+pub async fn correlations_of(
+    conn: &impl ConnectionTrait,
+    request_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    let rows: Vec<(Uuid, Option<String>)> = approval_request::Entity::find()
+        .select_only()
+        .column(approval_request::Column::Id)
+        .column(approval_request::Column::Correlation)
+        .filter(approval_request::Column::Id.is_in(request_ids.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, c)| c.map(|c| (id, c)))
+        .collect())
+}
+
 /// The decisions on many requests at once, in order, grouped by request.
 pub async fn decisions_of(
     conn: &impl ConnectionTrait,

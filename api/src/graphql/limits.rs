@@ -44,6 +44,7 @@ pub const EXPENSIVE_ROOT_FIELDS: &[(&str, u64)] = &[
     ("sampleQueue", 25),
     ("auditLog", 25),
     ("reasonCodes", 2),
+    ("awaitDecision", 1),
 ];
 
 /// The limits, from the settings.

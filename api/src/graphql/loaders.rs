@@ -34,3 +34,15 @@ impl Loader<Uuid> for DecisionsLoader {
         Ok(requests::decisions_of(self.0.db(), keys).await?)
     }
 }
+
+/// Correlation handles (JSON text) by request id, for audit events.
+pub struct CorrelationLoader(pub Store);
+
+impl Loader<Uuid> for CorrelationLoader {
+    type Value = String;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        Ok(requests::correlations_of(self.0.db(), keys).await?)
+    }
+}

@@ -71,6 +71,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
         loaders::DecisionsLoader(state.store.clone()),
         tokio::spawn,
     ))
+    .data(DataLoader::new(
+        loaders::CorrelationLoader(state.store.clone()),
+        tokio::spawn,
+    ))
     .data(state)
     .extension(crate::telemetry::GraphqlMetrics)
     .extension(ErrorCodes)

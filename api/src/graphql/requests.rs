@@ -47,6 +47,7 @@ pub(crate) fn to_submit_input(input: SubmitActionInput) -> lifecycle::SubmitInpu
         model: input.model,
         prompt_version: input.prompt_version,
         cost_usd: input.cost_usd.map(Into::into),
+        correlation: input.correlation.map(|c| c.0),
     }
 }
 
@@ -103,6 +104,11 @@ pub struct SubmitActionInput {
     pub prompt_version: Option<String>,
     /// What producing this recommendation cost.
     pub cost_usd: Option<Decimal>,
+    /// Your own handle for this action (a JSON object of at most 8 KiB, stored as given): a run
+    /// id, a thread id, the key of a saved run state. Returned as `ApprovalRequest.correlation`
+    /// and in every event about the request, so the answer finds its way back to the right run.
+    /// Part of the idempotency fingerprint.
+    pub correlation: Option<Json<Value>>,
 }
 
 /// What `submitAction` returns.
@@ -180,6 +186,36 @@ impl RequestQuery {
         Ok(requests::get(ctx.state()?.store.db(), p, id)
             .await?
             .map(ApprovalRequest))
+    }
+
+    /// Waits for a decision: answers as soon as the request is no longer PENDING (approved,
+    /// rejected, expired, cancelled…), or after `timeoutSeconds` (1–60) with the request as it
+    /// stands — check `status`, and call again to keep waiting. For its submitter and anyone
+    /// who may read it; woken by the audit tail, on any replica.
+    async fn await_decision(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default = 25, validator(minimum = 1, maximum = 60))] timeout_seconds: i32,
+    ) -> ApiResult<ApprovalRequest> {
+        let p = ctx.principal()?;
+        let id = parse_id(&id, "id")?;
+        let state = ctx.state()?;
+        let secs = u64::try_from(timeout_seconds.clamp(
+            *crate::domain::waiting::WAIT_SECONDS.start(),
+            *crate::domain::waiting::WAIT_SECONDS.end(),
+        ))
+        .unwrap_or(25);
+        let request = crate::domain::waiting::await_decision(
+            &state.store,
+            &state.events,
+            state.shutdown.clone(),
+            p,
+            id,
+            std::time::Duration::from_secs(secs),
+        )
+        .await?;
+        Ok(ApprovalRequest(request))
     }
 
     /// Pending requests whose open step the caller may decide now (role held, not yet acted, not the submitter), oldest due first.

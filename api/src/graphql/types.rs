@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::str::FromStr;
 
 use super::ContextExt;
-use super::loaders::{DecisionsLoader, StepsLoader};
+use super::loaders::{CorrelationLoader, DecisionsLoader, StepsLoader};
 use crate::auth::{ROLE_ADMIN, ROLE_AUDITOR};
 use crate::domain::audit::AuditQuery;
 use crate::domain::lifecycle::Source as DomainSource;
@@ -307,6 +307,10 @@ impl ApprovalRequest {
     async fn context(&self) -> ApiResult<Option<Json<Value>>> {
         self.0.context.as_deref().map(json_text).transpose()
     }
+    /// The submitting agent's correlation handle, exactly as given.
+    async fn correlation(&self) -> ApiResult<Option<Json<Value>>> {
+        self.0.correlation.as_deref().map(json_text).transpose()
+    }
     /// Model name.
     async fn model(&self) -> Option<&str> {
         self.0.model.as_deref()
@@ -583,6 +587,22 @@ impl AuditEvent {
     /// Request id.
     async fn request_id(&self) -> Option<ID> {
         self.0.request_id.map(|id| ID(id.to_string()))
+    }
+    /// The correlation handle its submitting agent gave the request this event is about (null
+    /// for events of no request, or a request submitted without one).
+    async fn correlation(&self, ctx: &Context<'_>) -> ApiResult<Option<Json<Value>>> {
+        let Some(request_id) = self.0.request_id else {
+            return Ok(None);
+        };
+        let loader = ctx
+            .data::<DataLoader<CorrelationLoader>>()
+            .map_err(|e| AppError::internal(e.message))?;
+        loader
+            .load_one(request_id)
+            .await?
+            .as_deref()
+            .map(json_text)
+            .transpose()
     }
     /// What changed. A policy document in it (`policy`) is shown to admins and auditors only;
     /// others see the rest (`policyHash` included).

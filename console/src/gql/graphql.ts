@@ -113,6 +113,8 @@ export type ApprovalRequest = {
   confidence?: Maybe<Scalars['Float']['output']>;
   /** Context given at submission. */
   context?: Maybe<Scalars['JSON']['output']>;
+  /** The submitting agent's correlation handle, exactly as given. */
+  correlation?: Maybe<Scalars['JSON']['output']>;
   /** What producing the recommendation cost. */
   costUsd?: Maybe<Scalars['Decimal']['output']>;
   /** ISO 4217 currency. */
@@ -241,6 +243,11 @@ export type AuditEvent = {
   actor: Scalars['String']['output'];
   /** When. */
   at: Scalars['DateTime']['output'];
+  /**
+   * The correlation handle its submitting agent gave the request this event is about (null
+   * for events of no request, or a request submitted without one).
+   */
+  correlation?: Maybe<Scalars['JSON']['output']>;
   /**
    * What changed. A policy document in it (`policy`) is shown to admins and auditors only;
    * others see the rest (`policyHash` included).
@@ -677,6 +684,13 @@ export type QueryRoot = {
   approvalRequests: ApprovalRequestConnection;
   /** The tenant's audit events in `seq` order (auditor, admin). */
   auditLog: AuditEventConnection;
+  /**
+   * Waits for a decision: answers as soon as the request is no longer PENDING (approved,
+   * rejected, expired, cancelled…), or after `timeoutSeconds` (1–60) with the request as it
+   * stands — check `status`, and call again to keep waiting. For its submitter and anyone
+   * who may read it; woken by the audit tail, on any replica.
+   */
+  awaitDecision: ApprovalRequest;
   /** Replays the stored requests submitted in [from, to) through a candidate policy: how routing would change. Stores nothing (admin, auditor). */
   backtestPolicy: BacktestReport;
   /** The authenticated caller. */
@@ -732,6 +746,13 @@ export type QueryRootAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditFilter>;
   first?: Scalars['Int']['input'];
+};
+
+
+/** The merged query root. */
+export type QueryRootAwaitDecisionArgs = {
+  id: Scalars['ID']['input'];
+  timeoutSeconds?: Scalars['Int']['input'];
 };
 
 
@@ -966,6 +987,13 @@ export type SubmitActionInput = {
   confidence?: InputMaybe<Scalars['Float']['input']>;
   /** e.g. customer history, visible to policy rules (a JSON object). */
   context?: InputMaybe<Scalars['JSON']['input']>;
+  /**
+   * Your own handle for this action (a JSON object of at most 8 KiB, stored as given): a run
+   * id, a thread id, the key of a saved run state. Returned as `ApprovalRequest.correlation`
+   * and in every event about the request, so the answer finds its way back to the right run.
+   * Part of the idempotency fingerprint.
+   */
+  correlation?: InputMaybe<Scalars['JSON']['input']>;
   /** What producing this recommendation cost. */
   costUsd?: InputMaybe<Scalars['Decimal']['input']>;
   /** ISO 4217. */

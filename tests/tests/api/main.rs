@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set, on its own fresh PostgreSQL database.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod agents;
 mod analytics;
 mod audit;
 mod auth;
