@@ -20,7 +20,9 @@ pub struct ComputeSlots {
 
 /// One slot, held until dropped.
 #[derive(Debug)]
-pub struct Slot(#[allow(dead_code)] OwnedSemaphorePermit);
+pub struct Slot {
+    _permit: OwnedSemaphorePermit,
+}
 
 /// Counts `waiting` while alive.
 struct Waiting<'a>(&'a AtomicUsize);
@@ -57,7 +59,7 @@ impl ComputeSlots {
             .acquire_owned()
             .await
             .map_err(AppError::internal)?;
-        Ok(Slot(permit))
+        Ok(Slot { _permit: permit })
     }
 
     /// Waits for a free slot from a blocking thread (never from an async worker).
@@ -65,7 +67,7 @@ impl ComputeSlots {
         let _waiting = Waiting::enter(&self.waiting);
         let permit = futures::executor::block_on(Arc::clone(&self.slots).acquire_owned())
             .map_err(AppError::internal)?;
-        Ok(Slot(permit))
+        Ok(Slot { _permit: permit })
     }
 
     /// The pool's name.

@@ -16,9 +16,6 @@ use crate::error::{AppError, AppResult};
 use crate::events::EventHub;
 use crate::store::Store;
 
-/// The shortest and longest wait a caller may ask for, in seconds.
-pub const WAIT_SECONDS: std::ops::RangeInclusive<i32> = 1..=60;
-
 /// The request as soon as it is no longer PENDING, or as it stands when `timeout` passes (or the
 /// server begins to shut down). NOT_FOUND when the caller may not read it.
 pub async fn await_decision(
@@ -34,11 +31,7 @@ pub async fn await_decision(
             .await?
             .ok_or_else(|| AppError::NotFound(format!("request {id}")))
     };
-    let current = read().await?;
-    if current.status != RequestStatus::Pending {
-        return Ok(current);
-    }
-    // Listen first, then read again: a decision committed in between is in the feed or the read.
+    // Listen first, then read: a decision committed in between is in the feed or in the read.
     let mut feed = hub.subscribe(&caller.tenant).await?;
     let mut current = read().await?;
     let deadline = tokio::time::Instant::now() + timeout;

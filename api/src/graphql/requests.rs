@@ -201,11 +201,8 @@ impl RequestQuery {
         let p = ctx.principal()?;
         let id = parse_id(&id, "id")?;
         let state = ctx.state()?;
-        let secs = u64::try_from(timeout_seconds.clamp(
-            *crate::domain::waiting::WAIT_SECONDS.start(),
-            *crate::domain::waiting::WAIT_SECONDS.end(),
-        ))
-        .unwrap_or(25);
+        // The validator keeps it within 1..=60.
+        let secs = u64::try_from(timeout_seconds).unwrap_or(25);
         let request = crate::domain::waiting::await_decision(
             &state.store,
             &state.events,
