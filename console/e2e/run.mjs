@@ -228,6 +228,7 @@ scenario('edit and approve shows the diff and stores the expected editPatch', as
   await accessible(page, 'request');
   await page.getByRole('button', { name: 'Edit and approve' }).click();
   const editor = page.getByLabel('Edited action (JSON)');
+  await page.waitForFunction(() => document.querySelector('textarea.code')?.value.trim().startsWith('{'));
   const draft = JSON.parse(await editor.inputValue());
   await editor.fill(JSON.stringify({ ...draft, amount: '120.00', note: 'Partial refund: shipping excluded' }, null, 2));
   const diff = page.getByTestId('edit-diff');

@@ -2,7 +2,7 @@
 // validation, diff against the AI's draft) or reject (reason code and comment). Every decision
 // carries the version the reviewer saw; a CONFLICT reloads the request and says why.
 
-import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
+import { useId, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useMutation } from '@urql/preact';
 import type { CombinedError } from '@urql/core';
 import { graphql } from '../../gql';
@@ -65,9 +65,10 @@ export function DecisionPanel(props: {
 
   if (props.handle) props.handle.current = { focusConfirm: () => confirmRef.current?.focus() };
 
-  // Entering a mode fills and focuses its form.
+  // Entering a mode fills and focuses its form. A layout effect, so the editor is never shown (or
+  // read by a test or a screen reader) empty before the draft is in it.
   const previousMode = useRef<DecideMode>('none');
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (mode === previousMode.current) return;
     previousMode.current = mode;
     if (mode === 'edit') {
