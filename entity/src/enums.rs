@@ -157,3 +157,17 @@ pub enum OutboxStatus {
     #[sea_orm(string_value = "FAILED")]
     Failed,
 }
+
+/// Whether an event-webhook subscription receives deliveries.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum SubscriptionStatus {
+    /// Deliveries leave as events happen.
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    /// Turned off by an admin, or by the server after failing for too long; deliveries wait.
+    #[sea_orm(string_value = "DISABLED")]
+    Disabled,
+}

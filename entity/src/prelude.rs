@@ -8,9 +8,11 @@ pub use crate::audit_event::Entity as AuditEvent;
 pub use crate::decision::Entity as Decision;
 pub use crate::enums::{
     DecisionKind, OutboxStatus, PolicyStatus, RequestStatus, Route, SampleVerdict, StepStatus,
-    WorkflowMode,
+    SubscriptionStatus, WorkflowMode,
 };
+pub use crate::event_delivery::Entity as EventDelivery;
 pub use crate::outbox::Entity as Outbox;
 pub use crate::policy_version::Entity as PolicyVersion;
 pub use crate::tenant::Entity as Tenant;
+pub use crate::webhook_subscription::Entity as WebhookSubscription;
 pub use crate::workflow::Entity as Workflow;

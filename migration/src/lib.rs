@@ -7,6 +7,7 @@ pub use sea_orm_migration::MigratorTrait;
 pub mod m20261124_000001_init;
 pub mod m20261124_000002_execution;
 pub mod m20261201_000003_correlation;
+pub mod m20261201_000004_event_webhooks;
 
 /// The Countersign migrator: lists every migration in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_init::Migration),
             Box::new(m20261124_000002_execution::Migration),
             Box::new(m20261201_000003_correlation::Migration),
+            Box::new(m20261201_000004_event_webhooks::Migration),
         ]
     }
 }

@@ -69,6 +69,18 @@ pub enum EventKind {
     ApiKeyCreated,
     /// An API key was revoked.
     ApiKeyRevoked,
+    /// An event-webhook subscription was created (never with its secret).
+    WebhookSubscriptionCreated,
+    /// A subscription's url, event types, workflows, description or status changed.
+    WebhookSubscriptionUpdated,
+    /// A subscription's signing secret was replaced.
+    WebhookSecretRotated,
+    /// A subscription was deleted.
+    WebhookSubscriptionDeleted,
+    /// A test `ping` was sent to a subscription.
+    WebhookSubscriptionTested,
+    /// The server disabled a subscription that kept failing.
+    WebhookSubscriptionDisabled,
 }
 
 impl EventKind {
@@ -99,6 +111,12 @@ impl EventKind {
             EventKind::ActionRolledBack => "ACTION_ROLLED_BACK",
             EventKind::ApiKeyCreated => "API_KEY_CREATED",
             EventKind::ApiKeyRevoked => "API_KEY_REVOKED",
+            EventKind::WebhookSubscriptionCreated => "WEBHOOK_SUBSCRIPTION_CREATED",
+            EventKind::WebhookSubscriptionUpdated => "WEBHOOK_SUBSCRIPTION_UPDATED",
+            EventKind::WebhookSecretRotated => "WEBHOOK_SECRET_ROTATED",
+            EventKind::WebhookSubscriptionDeleted => "WEBHOOK_SUBSCRIPTION_DELETED",
+            EventKind::WebhookSubscriptionTested => "WEBHOOK_SUBSCRIPTION_TESTED",
+            EventKind::WebhookSubscriptionDisabled => "WEBHOOK_SUBSCRIPTION_DISABLED",
         }
     }
 }
@@ -209,6 +227,9 @@ pub fn chain(
 /// Appends `drafts` to the tenant's chain inside the caller's transaction. The tenant row is
 /// locked (`FOR UPDATE`) for the rest of the transaction, so concurrent writers in one tenant
 /// queue here and `seq` never repeats or skips; a rolled-back transaction takes its numbers back.
+/// The events' event-webhook deliveries are written here too, so they commit (or not) with them;
+/// callers append after their other writes, so a request in a delivery is as the transaction
+/// leaves it.
 pub async fn append(
     txn: &impl ConnectionTrait,
     tenant_id: &str,
@@ -263,6 +284,7 @@ pub async fn append(
         .filter(tenant::Column::Id.eq(tenant_id))
         .exec(txn)
         .await?;
+    crate::domain::event_webhooks::enqueue(txn, tenant_id, &rows).await?;
     Ok(rows)
 }
 

@@ -86,7 +86,7 @@ impl SigningSecret {
         sign(&self.key()?, webhook_id, timestamp, body)
     }
 
-    fn stored(&self) -> StoredSecret {
+    pub(crate) fn stored(&self) -> StoredSecret {
         StoredSecret(self.0.expose_secret().to_owned())
     }
 }

@@ -4,12 +4,14 @@
 pub mod analytics;
 pub mod audit;
 pub mod duration;
+pub mod event_webhooks;
 pub mod execution;
 pub mod guardrails;
 pub mod keys;
 pub mod lifecycle;
 pub mod policies;
 pub mod policy;
+pub mod request_view;
 pub mod requests;
 pub mod sampling;
 pub mod simulation;

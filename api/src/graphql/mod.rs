@@ -3,6 +3,7 @@
 
 mod analytics;
 mod audit;
+mod event_webhooks;
 mod execution;
 mod keys;
 pub mod limits;
@@ -37,6 +38,7 @@ pub struct QueryRoot(
     audit::AuditQuery,
     analytics::AnalyticsQuery,
     keys::KeyQuery,
+    event_webhooks::EventWebhookQuery,
 );
 
 /// The merged mutation root.
@@ -48,6 +50,7 @@ pub struct MutationRoot(
     sampling::SamplingMutation,
     keys::KeyMutation,
     execution::ExecutionMutation,
+    event_webhooks::EventWebhookMutation,
 );
 
 /// The schema type.

@@ -2,6 +2,7 @@
 //! expires old requests, and the outbox worker that delivers approved actions to webhooks. Jobs
 //! claim rows with `SKIP LOCKED`, so every replica may run them.
 
+pub mod notify;
 pub mod outbox;
 pub mod scheduler;
 

@@ -27,6 +27,7 @@ use crate::domain::execution::{self, EVENT_APPROVED, SigningSecret, WEBHOOK_REMO
 use crate::domain::timeouts::SYSTEM_ACTOR;
 use crate::egress::{EgressClient, EgressPolicy, FailureKind};
 use crate::error::{AppError, AppResult};
+use crate::jobs::notify;
 use crate::store::{Store, now};
 
 /// Deliveries one replica has in flight at most.
@@ -50,6 +51,11 @@ pub struct OutboxConfig {
     pub lease: Duration,
     /// Where deliveries may go (checked again at delivery and where names resolve).
     pub egress: EgressPolicy,
+    /// Attempts per event-webhook delivery before it fails.
+    pub event_max_attempts: i32,
+    /// How long an event-webhook subscription may fail (every attempt since its last success)
+    /// before the server disables it.
+    pub event_disable_after: Duration,
 }
 
 impl OutboxConfig {
@@ -59,6 +65,12 @@ impl OutboxConfig {
             anyhow::bail!(
                 "outbox_interval_ms (COUNTERSIGN_OUTBOX_INTERVAL_MS) must be at least 1; to stop \
                  delivering from this process set COUNTERSIGN_OUTBOX_ENABLED=false"
+            );
+        }
+        if !(1..=100).contains(&settings.event_webhook_max_attempts) {
+            anyhow::bail!(
+                "event_webhook_max_attempts (COUNTERSIGN_EVENT_WEBHOOK_MAX_ATTEMPTS) must be \
+                 between 1 and 100"
             );
         }
         if settings.webhook_timeout_ms == 0 {
@@ -84,6 +96,8 @@ impl OutboxConfig {
             timeout,
             lease,
             egress: EgressPolicy::new(settings.webhook_allowed_hosts.as_deref()),
+            event_max_attempts: settings.event_webhook_max_attempts,
+            event_disable_after: Duration::from_secs(settings.event_webhook_disable_after_secs),
         })
     }
 
@@ -114,33 +128,156 @@ pub fn spawn_outbox(store: Store, config: OutboxConfig) -> anyhow::Result<JoinHa
                     tracing::error!(error = %e, "a webhook delivery task failed");
                 }
             }
-            let room = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
-            if room == 0 {
-                continue;
-            }
-            let claimed = AssertUnwindSafe(claim_due(&store, now(), room as u64, config.lease))
-                .catch_unwind()
-                .await;
-            match claimed {
-                Ok(Ok(claims)) => {
-                    for claim in claims {
-                        let (store, client, config) =
-                            (store.clone(), client.clone(), config.clone());
-                        in_flight.spawn(async move {
-                            let attempt = deliver(&client, &claim).await;
-                            if let Err(e) = record(&store, &claim, &attempt, &config).await {
-                                // The lease runs out and the delivery is tried again.
-                                tracing::error!(webhook_id = %claim.delivery.webhook_id,
-                                    error = %e, "recording a webhook attempt failed");
-                            }
-                        });
-                    }
+            // Execution deliveries first, then event webhooks, within one limit of in flight.
+            for kind in [Kind::Execution, Kind::Event] {
+                let room = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
+                if room == 0 {
+                    break;
                 }
-                Ok(Err(e)) => tracing::error!(error = %e, "outbox pass failed"),
-                Err(_) => tracing::error!("outbox pass panicked; continuing with the next tick"),
+                let claimed = AssertUnwindSafe(kind.claim(&store, room as u64, config.lease))
+                    .catch_unwind()
+                    .await;
+                let claims = match claimed {
+                    Ok(Ok(claims)) => claims,
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, pass = kind.name(), "outbox pass failed");
+                        continue;
+                    }
+                    Err(_) => {
+                        tracing::error!(
+                            pass = kind.name(),
+                            "outbox pass panicked; continuing with the next tick"
+                        );
+                        continue;
+                    }
+                };
+                for claim in claims {
+                    let (store, client, config) = (store.clone(), client.clone(), config.clone());
+                    in_flight.spawn(async move {
+                        let attempt = claim.send(&client).await;
+                        if let Err(e) = claim.record(&store, &attempt, &config).await {
+                            // The lease runs out and the delivery is tried again.
+                            tracing::error!(webhook_id = %claim.webhook_id(), error = %e,
+                                "recording a webhook attempt failed");
+                        }
+                    });
+                }
             }
         }
     }))
+}
+
+/// The two queues the worker serves.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// Approved actions and rollbacks to a workflow's execution webhook (`outbox`).
+    Execution,
+    /// Events to webhook subscriptions (`event_deliveries`).
+    Event,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Execution => "execution",
+            Kind::Event => "event",
+        }
+    }
+
+    async fn claim(self, store: &Store, limit: u64, lease: Duration) -> AppResult<Vec<AnyClaim>> {
+        Ok(match self {
+            Kind::Execution => claim_due(store, now(), limit, lease)
+                .await?
+                .into_iter()
+                .map(AnyClaim::Execution)
+                .collect(),
+            Kind::Event => notify::claim_due(store, now(), limit, lease)
+                .await?
+                .into_iter()
+                .map(AnyClaim::Event)
+                .collect(),
+        })
+    }
+}
+
+/// A claimed delivery of either queue.
+enum AnyClaim {
+    Execution(Claim),
+    Event(notify::EventClaim),
+}
+
+impl AnyClaim {
+    fn webhook_id(&self) -> &str {
+        match self {
+            AnyClaim::Execution(c) => &c.delivery.webhook_id,
+            AnyClaim::Event(c) => &c.delivery.webhook_id,
+        }
+    }
+
+    async fn send(&self, client: &EgressClient) -> Attempt {
+        let (url, secret, attempts, payload) = match self {
+            AnyClaim::Execution(c) => (&c.url, &c.secret, c.delivery.attempts, &c.delivery.payload),
+            AnyClaim::Event(c) => (&c.url, &c.secret, c.delivery.attempts, &c.delivery.payload),
+        };
+        send(client, url, secret, self.webhook_id(), attempts, payload).await
+    }
+
+    async fn record(
+        &self,
+        store: &Store,
+        attempt: &Attempt,
+        config: &OutboxConfig,
+    ) -> AppResult<()> {
+        match self {
+            AnyClaim::Execution(c) => record(store, c, attempt, config).await,
+            AnyClaim::Event(c) => notify::record(store, c, attempt, config).await,
+        }
+    }
+}
+
+/// What an attempt makes of its delivery: the status, when to try again, and the outcome's name
+/// (`delivered`, `retrying`, `failed`).
+pub(crate) struct Next {
+    /// DELIVERED, PENDING (to retry) or FAILED.
+    pub status: OutboxStatus,
+    /// When a retry is due.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// For the log, the audit event and the metrics.
+    pub outcome: &'static str,
+}
+
+impl Next {
+    /// After attempt number `attempts` of at most `max_attempts`, at `at`.
+    pub(crate) fn after(
+        attempt: &Attempt,
+        attempts: i32,
+        max_attempts: i32,
+        config: &OutboxConfig,
+        at: DateTime<Utc>,
+    ) -> AppResult<Next> {
+        if attempt.succeeded() {
+            return Ok(Next {
+                status: OutboxStatus::Delivered,
+                retry_at: None,
+                outcome: "delivered",
+            });
+        }
+        if attempts >= max_attempts {
+            return Ok(Next {
+                status: OutboxStatus::Failed,
+                retry_at: None,
+                outcome: "failed",
+            });
+        }
+        let delay = backoff(attempts, config.backoff_base, config.backoff_max);
+        let retry_at = at
+            + chrono::Duration::from_std(delay).map_err(|e| AppError::internal(e.to_string()))?;
+        Ok(Next {
+            status: OutboxStatus::Pending,
+            retry_at: Some(retry_at),
+            outcome: "retrying",
+        })
+    }
 }
 
 /// Due PENDING deliveries not under a live lease.
@@ -297,7 +434,7 @@ impl Attempt {
         self.status.is_some_and(|s| (200..300).contains(&s))
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match (self.status, self.error) {
             (Some(status), _) => format!("HTTP {status}"),
             (None, Some(kind)) => kind.to_owned(),
@@ -306,25 +443,28 @@ impl Attempt {
     }
 }
 
-/// POSTs the delivery's stored body with the Standard Webhooks headers through the guarded
-/// client; never inside a transaction (on SQLite one would hold the process-wide writer lock for
-/// the whole call).
-async fn deliver(client: &EgressClient, claim: &Claim) -> Attempt {
+/// POSTs a stored body with the Standard Webhooks headers through the guarded client; never
+/// inside a transaction (on SQLite one would hold the process-wide writer lock for the whole
+/// call). `attempt` is for the log.
+pub(crate) async fn send(
+    client: &EgressClient,
+    url: &str,
+    secret: &SigningSecret,
+    webhook_id: &str,
+    attempt: i32,
+    payload: &str,
+) -> Attempt {
     let failed = |error| Attempt {
         status: None,
         error: Some(error),
         latency_ms: 0,
     };
     // The allow-list may have been tightened since the webhook was set.
-    let Ok(url) = client.policy().parse_url(&claim.url, "url") else {
+    let Ok(url) = client.policy().parse_url(url, "url") else {
         return failed("url_not_allowed");
     };
-    let d = &claim.delivery;
     let timestamp = Utc::now().timestamp();
-    let Ok(signature) = claim
-        .secret
-        .sign(&d.webhook_id, timestamp, d.payload.as_bytes())
-    else {
+    let Ok(signature) = secret.sign(webhook_id, timestamp, payload.as_bytes()) else {
         return failed("signing");
     };
     let request = match client.post(url) {
@@ -334,10 +474,10 @@ async fn deliver(client: &EgressClient, claim: &Claim) -> Attempt {
     let started = Instant::now();
     let sent = request
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header("webhook-id", &d.webhook_id)
+        .header("webhook-id", webhook_id)
         .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", signature)
-        .body(d.payload.clone())
+        .body(payload.to_owned())
         .send()
         .await;
     let latency_ms = started.elapsed().as_millis() as u64;
@@ -354,7 +494,7 @@ async fn deliver(client: &EgressClient, claim: &Claim) -> Attempt {
         }
         Err(e) => {
             let kind = FailureKind::of(&e);
-            tracing::warn!(webhook_id = %d.webhook_id, attempt = d.attempts, error = %e.without_url(),
+            tracing::warn!(%webhook_id, attempt, error = %e.without_url(),
                 "webhook attempt failed");
             Attempt {
                 status: None,
@@ -390,30 +530,25 @@ async fn record(
             "webhook attempt finished after its lease was taken over; not recorded");
         return Ok(());
     };
-    let succeeded = attempt.succeeded();
-    let exhausted = !succeeded && row.attempts >= row.max_attempts;
+    let next = Next::after(attempt, row.attempts, row.max_attempts, config, at)?;
+    let (succeeded, exhausted) = (
+        next.status == OutboxStatus::Delivered,
+        next.status == OutboxStatus::Failed,
+    );
     let mut update = outbox::ActiveModel {
+        status: Set(next.status),
         claimed_until: Set(None),
         last_status_code: Set(attempt.status.map(i32::from)),
         last_error: Set(attempt.error.map(str::to_owned)),
         ..Default::default()
     };
-    let mut next_attempt_at = None;
-    let outcome = if succeeded {
-        update.status = Set(OutboxStatus::Delivered);
+    if succeeded {
         update.delivered_at = Set(Some(at));
-        "delivered"
-    } else if exhausted {
-        update.status = Set(OutboxStatus::Failed);
-        "failed"
-    } else {
-        let delay = backoff(row.attempts, config.backoff_base, config.backoff_max);
-        let next = at
-            + chrono::Duration::from_std(delay).map_err(|e| AppError::internal(e.to_string()))?;
-        update.next_attempt_at = Set(next);
-        next_attempt_at = Some(next);
-        "retrying"
-    };
+    }
+    if let Some(retry_at) = next.retry_at {
+        update.next_attempt_at = Set(retry_at);
+    }
+    let (outcome, next_attempt_at) = (next.outcome, next.retry_at);
     outbox::Entity::update_many()
         .set(update)
         .filter(outbox::Column::Id.eq(row.id))

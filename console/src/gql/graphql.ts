@@ -344,6 +344,26 @@ export type CostSummary = {
   totalCostUsd: Scalars['Decimal']['output'];
 };
 
+/** Input of `createWebhookSubscription`. */
+export type CreateWebhookSubscriptionInput = {
+  /** What it is for (up to 500 characters). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Event types to receive, at least one of: request.submitted, request.approved,
+   * request.rejected, request.expired, request.cancelled, request.escalated, request.executed,
+   * request.execution_failed, request.rolled_back, sample.reviewed, workflow.mode_changed,
+   * guardrail.tripped, policy.activated.
+   */
+  eventTypes: Array<Scalars['String']['input']>;
+  /**
+   * http(s) URL without credentials; its host must be in COUNTERSIGN_WEBHOOK_ALLOWED_HOSTS when
+   * that is set. Redirects are never followed.
+   */
+  url: Scalars['String']['input'];
+  /** Only events of these workflows; empty or absent means every workflow of the tenant. */
+  workflowKeys?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
 /** Input of `createWorkflow`. */
 export type CreateWorkflowInput = {
   /** Description. */
@@ -427,6 +447,34 @@ export type DeliveryStatus =
   | 'FAILED'
   | 'PENDING';
 
+export type EventDelivery = {
+  __typename?: 'EventDelivery';
+  /** Attempts started so far. */
+  attempts: Scalars['Int']['output'];
+  /** `seq` of the audit event it reports. */
+  auditSeq: Scalars['Int']['output'];
+  /** When it was written (the event's time). */
+  createdAt: Scalars['DateTime']['output'];
+  /** When a receiver acknowledged it. */
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** e.g. `request.rejected`, or `ping`. */
+  eventType: Scalars['String']['output'];
+  /** Why the last attempt got no answer (`timeout`, `connect`, `redirect_not_followed`, …). */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** HTTP status of the last attempt, when one came back. */
+  lastStatusCode?: Maybe<Scalars['Int']['output']>;
+  /** Not attempted again before this time (while PENDING). */
+  nextAttemptAt: Scalars['DateTime']['output'];
+  /** The body, exactly as sent. */
+  payload: Scalars['JSON']['output'];
+  /** The request it concerns, if any. */
+  requestId?: Maybe<Scalars['ID']['output']>;
+  /** PENDING, DELIVERED or FAILED. */
+  status: DeliveryStatus;
+  /** The `webhook-id` header; receivers deduplicate by it. */
+  webhookId: Scalars['String']['output'];
+};
+
 /**
  * Outbound delivery of approved actions, signed per the Standard Webhooks spec (webhook-id,
  * webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 over id.timestamp.body>);
@@ -470,6 +518,8 @@ export type MutationRoot = {
   cancelRequest: ApprovalRequest;
   /** Creates an API key bound to the caller's tenant (admin). */
   createApiKey: ApiKeyCreated;
+  /** Subscribes a URL to events of the tenant (admin); the secret is returned this once. */
+  createWebhookSubscription: WebhookSubscriptionCreated;
   /** Creates a workflow whose policy becomes version 1, ACTIVE (admin). */
   createWorkflow: Workflow;
   /** Approves (optionally with an edited action) or rejects the open step of a request. */
@@ -478,6 +528,8 @@ export type MutationRoot = {
   decideMany: Array<DecideResult>;
   /** Declines a PROPOSED version (admin, reason required). */
   declinePolicy: PolicyVersion;
+  /** Deletes a subscription and its delivery records (admin). */
+  deleteWebhookSubscription: Scalars['Boolean']['output'];
   /** Proposes a new policy version (admin); compiled and validated like createWorkflow, it routes nothing until activated. */
   proposePolicy: PolicyVersion;
   /**
@@ -501,6 +553,11 @@ export type MutationRoot = {
   /** Re-activates a version that was ACTIVE before (emergency path, one admin). */
   rollbackPolicy: PolicyVersion;
   /**
+   * Replaces a subscription's signing secret (admin); the new one is returned this once and
+   * signs every attempt from now on.
+   */
+  rotateWebhookSecret: WebhookSubscriptionCreated;
+  /**
    * Where approved actions of this workflow are delivered (admin); null stops webhook
    * delivery (agents then report execution). Audited as EXECUTION_WEBHOOK_SET, never with the
    * secret.
@@ -513,6 +570,10 @@ export type MutationRoot = {
   setWorkflowMode: Workflow;
   /** Submits a proposed action (agent). Idempotent per tenant by `idempotencyKey`. */
   submitAction: SubmitActionPayload;
+  /** Sends a `ping` delivery to an ACTIVE subscription (admin); returns it (PENDING). */
+  testWebhookSubscription: EventDelivery;
+  /** Changes a subscription (admin). */
+  updateWebhookSubscription: WebhookSubscription;
 };
 
 
@@ -539,6 +600,12 @@ export type MutationRootCreateApiKeyArgs = {
 
 
 /** The merged mutation root. */
+export type MutationRootCreateWebhookSubscriptionArgs = {
+  input: CreateWebhookSubscriptionInput;
+};
+
+
+/** The merged mutation root. */
 export type MutationRootCreateWorkflowArgs = {
   input: CreateWorkflowInput;
 };
@@ -561,6 +628,12 @@ export type MutationRootDeclinePolicyArgs = {
   reason: Scalars['String']['input'];
   version: Scalars['Int']['input'];
   workflowKey: Scalars['String']['input'];
+};
+
+
+/** The merged mutation root. */
+export type MutationRootDeleteWebhookSubscriptionArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -609,6 +682,12 @@ export type MutationRootRollbackPolicyArgs = {
 
 
 /** The merged mutation root. */
+export type MutationRootRotateWebhookSecretArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** The merged mutation root. */
 export type MutationRootSetExecutionWebhookArgs = {
   input?: InputMaybe<ExecutionWebhookInput>;
   workflowKey: Scalars['String']['input'];
@@ -626,6 +705,19 @@ export type MutationRootSetWorkflowModeArgs = {
 /** The merged mutation root. */
 export type MutationRootSubmitActionArgs = {
   input: SubmitActionInput;
+};
+
+
+/** The merged mutation root. */
+export type MutationRootTestWebhookSubscriptionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** The merged mutation root. */
+export type MutationRootUpdateWebhookSubscriptionArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateWebhookSubscriptionInput;
 };
 
 /** Relay page info. */
@@ -706,6 +798,10 @@ export type QueryRoot = {
   simulatePolicy: Array<RouteDecision>;
   /** Recomputes the tenant's hash chain (auditor, admin). */
   verifyAuditChain: AuditVerification;
+  /** The event types a subscription may name. */
+  webhookEventTypes: Array<Scalars['String']['output']>;
+  /** The tenant's event-webhook subscriptions, oldest first (admin). */
+  webhookSubscriptions: Array<WebhookSubscription>;
   /** One workflow by key; null when the tenant has none. */
   workflow?: Maybe<Workflow>;
   /** Every workflow of the caller's tenant. */
@@ -1068,6 +1164,23 @@ export type Totals = {
   submitted: Scalars['Int']['output'];
 };
 
+/** Input of `updateWebhookSubscription`: what is given changes, the rest stays. */
+export type UpdateWebhookSubscriptionInput = {
+  /** New description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * false disables it; true enables it again (also after the server disabled it), and the
+   * deliveries that waited leave.
+   */
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** New event types (replaces the list). */
+  eventTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** New URL. */
+  url?: InputMaybe<Scalars['String']['input']>;
+  /** New workflows (replaces the list; empty means all). */
+  workflowKeys?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
 /** Why one item of a batch failed. */
 export type UserError = {
   __typename?: 'UserError';
@@ -1102,6 +1215,59 @@ export type WebhookDelivery = {
   /** The `webhook-id` header; receivers deduplicate by it. */
   webhookId: Scalars['String']['output'];
 };
+
+export type WebhookSubscription = {
+  __typename?: 'WebhookSubscription';
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Admin who created it. */
+  createdBy: Scalars['String']['output'];
+  /** Its deliveries, newest event first (1-200, default 20), optionally of one status. */
+  deliveries: Array<EventDelivery>;
+  /** What it is for. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** Why it is disabled. */
+  disabledReason?: Maybe<Scalars['String']['output']>;
+  /** Event types it receives (see the README's list). */
+  eventTypes: Array<Scalars['String']['output']>;
+  /** When its current run of failed attempts began; null after a success. */
+  failingSince?: Maybe<Scalars['DateTime']['output']>;
+  /** Id. */
+  id: Scalars['ID']['output'];
+  /** ACTIVE or DISABLED. */
+  status: WebhookSubscriptionStatus;
+  /** Last change. */
+  updatedAt: Scalars['DateTime']['output'];
+  /** Where deliveries go. */
+  url: Scalars['String']['output'];
+  /** Workflows whose events it receives; empty means every workflow of the tenant. */
+  workflowKeys: Array<Scalars['String']['output']>;
+};
+
+
+export type WebhookSubscriptionDeliveriesArgs = {
+  first?: Scalars['Int']['input'];
+  status?: InputMaybe<DeliveryStatus>;
+};
+
+/** A subscription and its signing secret, which is shown only here. */
+export type WebhookSubscriptionCreated = {
+  __typename?: 'WebhookSubscriptionCreated';
+  /** `whsec_…` (Standard Webhooks format): store it now, it is not shown again. */
+  secret: Scalars['String']['output'];
+  /** The subscription. */
+  subscription: WebhookSubscription;
+};
+
+/** Whether a subscription receives deliveries. */
+export type WebhookSubscriptionStatus =
+  /** Deliveries leave as events happen. */
+  | 'ACTIVE'
+  /**
+   * Turned off by an admin or by the server after failing too long; deliveries wait for it
+   * to be enabled again.
+   */
+  | 'DISABLED';
 
 export type Workflow = {
   __typename?: 'Workflow';

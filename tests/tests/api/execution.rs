@@ -4,16 +4,9 @@
 //! webhook; admins roll executed actions back; a replica killed mid-delivery loses nothing.
 //! A local axum receiver records what arrives; timing is observed by polling, never by sleeping.
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
@@ -22,13 +15,12 @@ use countersign::config::Settings;
 use countersign_tests::{
     PgDatabase, SECRET, ServerProcess, TestApp, countersign_bin, eventually, post_graphql,
 };
-use hmac::{Hmac, Mac};
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::common::*;
+use crate::receiver::*;
 
 countersign_tests::db_tests!(
     fast_outbox;
@@ -88,196 +80,6 @@ const WORKFLOW: &str = "query($key: String!) { workflow(key: $key) { key name de
 const AUDIT_LOG: &str = "query($filter: AuditFilter) { auditLog(filter: $filter, first: 500) { edges { node { seq type actor workflowKey requestId data prevHash hash } } pageInfo { hasNextPage } } }";
 
 const VERIFY: &str = "{ verifyAuditChain { ok checked firstBrokenSeq } }";
-
-// ---------------------------------------------------------------------------------------------
-// The receiver: a local HTTP endpoint that records every request and can fail or hold.
-
-/// One request as the receiver got it.
-#[derive(Debug, Clone)]
-struct Delivery {
-    id: String,
-    timestamp: String,
-    signature: String,
-    content_type: String,
-    body: Vec<u8>,
-    json: Value,
-    at: Instant,
-}
-
-#[derive(Default)]
-struct ReceiverState {
-    got: Mutex<Vec<Delivery>>,
-    fail_remaining: AtomicUsize,
-    hold_first: AtomicBool,
-}
-
-/// A webhook receiver on 127.0.0.1 (stopped when dropped).
-struct Receiver {
-    addr: SocketAddr,
-    state: Arc<ReceiverState>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-async fn receive(
-    State(state): State<Arc<ReceiverState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let delivery = Delivery {
-        id: header("webhook-id"),
-        timestamp: header("webhook-timestamp"),
-        signature: header("webhook-signature"),
-        content_type: header("content-type"),
-        json: serde_json::from_slice(&body).unwrap_or(Value::Null),
-        body: body.to_vec(),
-        at: Instant::now(),
-    };
-    let nth = {
-        let mut got = state.got.lock().unwrap();
-        got.push(delivery);
-        got.len()
-    };
-    if nth == 1 && state.hold_first.load(Ordering::SeqCst) {
-        // Never answer: the sender is killed while it waits.
-        std::future::pending::<()>().await;
-    }
-    let fail = state
-        .fail_remaining
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-        .is_ok();
-    if fail {
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        StatusCode::NO_CONTENT
-    }
-}
-
-impl Receiver {
-    async fn start() -> Receiver {
-        let state = Arc::new(ReceiverState::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let router = Router::new()
-            .route("/hooks", post(receive))
-            .with_state(state.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
-        });
-        Receiver {
-            addr,
-            state,
-            server,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/hooks", self.addr)
-    }
-
-    /// Answers the next `n` requests with 500.
-    fn fail_next(&self, n: usize) {
-        self.state.fail_remaining.store(n, Ordering::SeqCst);
-    }
-
-    /// Never answers the first request.
-    fn hold_first(&self) {
-        self.state.hold_first.store(true, Ordering::SeqCst);
-    }
-
-    fn all(&self) -> Vec<Delivery> {
-        self.state.got.lock().unwrap().clone()
-    }
-
-    fn for_request(&self, id: &str) -> Vec<Delivery> {
-        self.all()
-            .into_iter()
-            .filter(|d| d.json["requestId"] == id)
-            .collect()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-/// An endpoint on 127.0.0.1 that answers every request with `307 Temporary Redirect` to
-/// `location` and counts them (stopped when dropped).
-struct Redirector {
-    addr: SocketAddr,
-    hits: Arc<AtomicUsize>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Redirector {
-    async fn start(location: String) -> Redirector {
-        let hits = Arc::new(AtomicUsize::new(0));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let counter = hits.clone();
-        let router = Router::new().route(
-            "/hooks",
-            post(move || {
-                counter.fetch_add(1, Ordering::SeqCst);
-                let location = location.clone();
-                async move {
-                    (
-                        StatusCode::TEMPORARY_REDIRECT,
-                        [(axum::http::header::LOCATION, location)],
-                    )
-                }
-            }),
-        );
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
-        });
-        Redirector { addr, hits, server }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/hooks", self.addr)
-    }
-}
-
-impl Drop for Redirector {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-/// A fresh `whsec_` secret of 32 bytes.
-fn new_secret() -> String {
-    let bytes = [Uuid::now_v7().into_bytes(), Uuid::now_v7().into_bytes()].concat();
-    format!("whsec_{}", STANDARD.encode(bytes))
-}
-
-/// Verifies a delivery as a receiver would: HMAC-SHA256 over `id.timestamp.body` keyed with the
-/// decoded secret, compared in constant time with any `v1,` signature in the header.
-fn verify(secret: &str, d: &Delivery) -> bool {
-    let key = STANDARD
-        .decode(secret.strip_prefix("whsec_").unwrap())
-        .unwrap();
-    d.signature.split(' ').any(|sig| {
-        let Some(encoded) = sig.strip_prefix("v1,") else {
-            return false;
-        };
-        let Ok(expected) = STANDARD.decode(encoded) else {
-            return false;
-        };
-        let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
-        mac.update(format!("{}.{}.", d.id, d.timestamp).as_bytes());
-        mac.update(&d.body);
-        mac.verify_slice(&expected).is_ok()
-    })
-}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
