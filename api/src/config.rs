@@ -93,12 +93,6 @@ pub struct Settings {
     /// Seconds an event-webhook subscription may fail every attempt before it is disabled
     /// (`COUNTERSIGN_EVENT_WEBHOOK_DISABLE_AFTER_SECS`; 0 disables at the first failure).
     pub event_webhook_disable_after_secs: u64,
-    /// Workflow that MCP `request_permission` submits to (`COUNTERSIGN_MCP_PERMISSION_WORKFLOW`);
-    /// unset turns that tool off.
-    pub mcp_permission_workflow: Option<String>,
-    /// Longest wait of `request_permission` for a decision, in seconds (1-600)
-    /// (`COUNTERSIGN_MCP_PERMISSION_TIMEOUT_SECONDS`).
-    pub mcp_permission_timeout_seconds: u64,
     /// Backup poll of the audit tail for subscriptions, in milliseconds; NOTIFY and local commits
     /// wake it sooner (`COUNTERSIGN_EVENTS_POLL_MS`).
     pub events_poll_ms: u64,
@@ -198,8 +192,6 @@ impl Default for Settings {
             webhook_allowed_hosts: None,
             event_webhook_max_attempts: 12,
             event_webhook_disable_after_secs: 5 * 24 * 3600,
-            mcp_permission_workflow: None,
-            mcp_permission_timeout_seconds: 60,
             events_poll_ms: 1000,
             subscriber_buffer: 1024,
             ws_init_timeout_ms: 10_000,
