@@ -93,6 +93,12 @@ pub struct Settings {
     /// Seconds an event-webhook subscription may fail every attempt before it is disabled
     /// (`COUNTERSIGN_EVENT_WEBHOOK_DISABLE_AFTER_SECS`; 0 disables at the first failure).
     pub event_webhook_disable_after_secs: u64,
+    /// The workflow that the MCP tool `request_permission` submits to
+    /// (`COUNTERSIGN_MCP_PERMISSION_WORKFLOW`); unset, the tool denies every call and says why.
+    pub mcp_permission_workflow: Option<String>,
+    /// How long `request_permission` waits for a person before it denies, in seconds, 1–3600
+    /// (`COUNTERSIGN_MCP_PERMISSION_TIMEOUT_SECONDS`).
+    pub mcp_permission_timeout_seconds: u64,
     /// Backup poll of the audit tail for subscriptions, in milliseconds; NOTIFY and local commits
     /// wake it sooner (`COUNTERSIGN_EVENTS_POLL_MS`).
     pub events_poll_ms: u64,
@@ -192,6 +198,8 @@ impl Default for Settings {
             webhook_allowed_hosts: None,
             event_webhook_max_attempts: 12,
             event_webhook_disable_after_secs: 5 * 24 * 3600,
+            mcp_permission_workflow: None,
+            mcp_permission_timeout_seconds: 60,
             events_poll_ms: 1000,
             subscriber_buffer: 1024,
             ws_init_timeout_ms: 10_000,
@@ -249,6 +257,12 @@ impl Settings {
         settings.algorithm()?;
         settings.scheduler_interval()?;
         settings.cors_origins()?;
+        if !(1..=3600).contains(&settings.mcp_permission_timeout_seconds) {
+            anyhow::bail!(
+                "COUNTERSIGN_MCP_PERMISSION_TIMEOUT_SECONDS must be between 1 and 3600 (got {})",
+                settings.mcp_permission_timeout_seconds
+            );
+        }
         if settings.max_connections == 0 || settings.header_read_timeout_ms == 0 {
             anyhow::bail!(
                 "COUNTERSIGN_MAX_CONNECTIONS and COUNTERSIGN_HEADER_READ_TIMEOUT_MS must be at least 1"

@@ -1,5 +1,5 @@
 //! The HTTP shell: `/graphql` (POST, and GET for queries only), `/graphql/ws`, `/healthz`,
-//! `/export/…` (see `export`), the web console (see `console`), with body limits, request ids, tracing and CORS.
+//! `/export/…` (see `export`), `/mcp` (see `mcp`), the web console (see `console`), with body limits, request ids, tracing and CORS.
 //!
 //! `/graphql` follows the GraphQL-over-HTTP specification: the response media type is chosen by
 //! `Accept` (`application/graphql-response+json` or `application/json`; `*/*` or none means
@@ -74,7 +74,12 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/healthz", get(crate::ops::healthz))
         .route("/readyz", get(crate::ops::readyz))
         .route("/metrics", get(crate::ops::metrics))
-        .with_state(HttpState { app, schema })
+        .with_state(HttpState {
+            app: app.clone(),
+            schema,
+        })
+        // Agents speaking the Model Context Protocol (see `mcp`).
+        .merge(crate::mcp::router(app))
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span))
@@ -379,7 +384,8 @@ fn params(
     })
 }
 
-fn kind(value: &Value) -> &'static str {
+/// "a string", "an object", …: what a JSON value is, for messages.
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -14,6 +14,7 @@ mod export;
 pub mod graphql;
 mod http;
 pub mod jobs;
+mod mcp;
 mod ops;
 pub mod seed;
 mod server;
@@ -50,6 +51,27 @@ pub struct AppState {
     pub analytics: Arc<domain::analytics::AnalyticsCache>,
     /// Where policies are evaluated: a bounded pool of blocking threads and the deadline.
     pub evaluator: domain::policy::Evaluator,
+}
+
+impl AppState {
+    /// `RATE_LIMITED` when `caller` has used up its submissions for now
+    /// (`COUNTERSIGN_SUBMIT_RATE_PER_MINUTE`), whichever way it submits.
+    pub fn check_submit_rate(&self, caller: &auth::Principal) -> error::AppResult<()> {
+        let Some(limiter) = &self.submit_limiter else {
+            return Ok(());
+        };
+        let key = format!("{}\u{1f}{}", caller.tenant, caller.subject);
+        limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            error::AppError::RateLimited(format!(
+                "too many submissions from {}; retry in {} ms",
+                caller.subject,
+                wait.as_millis().max(1)
+            ))
+        })
+    }
 }
 
 /// Rate limiter keyed by tenant and principal.

@@ -12,7 +12,7 @@ mod me;
 mod policies;
 mod requests;
 mod sampling;
-mod scalars;
+pub(crate) mod scalars;
 pub(crate) mod subscriptions;
 mod types;
 mod workflows;

@@ -297,21 +297,8 @@ impl RequestMutation {
     ) -> ApiResult<SubmitActionPayload> {
         let p = ctx.principal()?;
         let state = ctx.state()?;
-        if let Some(limiter) = &state.submit_limiter
-            && let Err(not_until) = limiter.check_key(&format!("{}\u{1f}{}", p.tenant, p.subject))
-        {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            return Err(AppError::RateLimited(format!(
-                "too many submissions from {}; retry in {} ms",
-                p.subject,
-                wait.as_millis().max(1)
-            ))
-            .into());
-        }
+        state.check_submit_rate(p)?;
         let input = to_submit_input(input);
-        let state = ctx.state()?;
         let outcome = lifecycle::submit(&state.store, p, input, &state.evaluator).await?;
         Ok(SubmitActionPayload {
             route: outcome.request.route.into(),

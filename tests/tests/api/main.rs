@@ -18,6 +18,7 @@ mod isolation;
 mod jwks;
 mod lifecycle;
 mod limits;
+mod mcp;
 mod modes;
 mod ops;
 mod policies;
