@@ -82,7 +82,11 @@ impl Agent {
     }
 
     async fn exit_code(mut self) -> i32 {
-        assert_eq!(self.lines.next_line().await.unwrap(), None, "no more events");
+        assert_eq!(
+            self.lines.next_line().await.unwrap(),
+            None,
+            "no more events"
+        );
         self.child.wait().await.unwrap().code().unwrap()
     }
 }
