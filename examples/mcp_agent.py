@@ -55,8 +55,9 @@ def emit(event: str, **fields: Any) -> None:
 
 
 def text_of(result: CallToolResult) -> str:
-    """The result's text blocks: the sentence the server wrote for a model."""
-    return "\n".join(block.text for block in result.content if isinstance(block, TextContent))
+    """The result's first text block: the sentence the server wrote for a model (a second block
+    repeats the structured content as JSON, for clients that read only text)."""
+    return next((block.text for block in result.content if isinstance(block, TextContent)), "")
 
 
 async def call(client: Client, tool: str, arguments: JSON) -> tuple[JSON, str]:

@@ -99,6 +99,20 @@ pub struct Settings {
     /// How long `request_permission` waits for a person before it denies, in seconds, 1–3600
     /// (`COUNTERSIGN_MCP_PERMISSION_TIMEOUT_SECONDS`).
     pub mcp_permission_timeout_seconds: u64,
+    /// The mail server notifications go through (`COUNTERSIGN_SMTP_URL`): `smtp://host:25`
+    /// (STARTTLS when offered… required with `?tls=required`), `smtps://user:pass@host:465`.
+    #[serde(skip_serializing)]
+    pub smtp_url: Option<SecretString>,
+    /// The sender of notification emails (`COUNTERSIGN_MAIL_FROM`), e.g.
+    /// `Countersign <approvals@example.com>`.
+    pub mail_from: Option<String>,
+    /// The base URL people reach this server at (`COUNTERSIGN_PUBLIC_URL`), e.g.
+    /// `https://countersign.example.com`: links in notifications point there.
+    pub public_url: Option<String>,
+    /// The HMAC key that signs decision links (`COUNTERSIGN_LINK_SIGNING_KEY`, at least 32
+    /// bytes); generated next to a SQLite database when unset.
+    #[serde(skip_serializing)]
+    pub link_signing_key: Option<SecretString>,
     /// Backup poll of the audit tail for subscriptions, in milliseconds; NOTIFY and local commits
     /// wake it sooner (`COUNTERSIGN_EVENTS_POLL_MS`).
     pub events_poll_ms: u64,
@@ -164,7 +178,12 @@ pub enum LogFormat {
 }
 
 /// Keys that are settings but are never serialised (secrets), so the known-key list names them.
-const SECRET_KEYS: [&str; 2] = ["jwt_secret", "metrics_token"];
+const SECRET_KEYS: [&str; 4] = [
+    "jwt_secret",
+    "metrics_token",
+    "smtp_url",
+    "link_signing_key",
+];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -198,6 +217,10 @@ impl Default for Settings {
             webhook_allowed_hosts: None,
             event_webhook_max_attempts: 12,
             event_webhook_disable_after_secs: 5 * 24 * 3600,
+            smtp_url: None,
+            mail_from: None,
+            public_url: None,
+            link_signing_key: None,
             mcp_permission_workflow: None,
             mcp_permission_timeout_seconds: 60,
             events_poll_ms: 1000,

@@ -79,7 +79,16 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
             schema,
         })
         // Agents speaking the Model Context Protocol (see `mcp`).
-        .merge(crate::mcp::router(app))
+        .merge(crate::mcp::router(app.clone()))
+        // Email decision links: a confirmation page, and its POST that decides (see `pages`).
+        .merge(
+            Router::new()
+                .route(
+                    "/links/{token}",
+                    get(crate::pages::confirm).post(crate::pages::decide),
+                )
+                .with_state(app),
+        )
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span))
@@ -129,7 +138,7 @@ pub(crate) fn check_ws_origin(headers: &HeaderMap, settings: &Settings) -> Resul
     };
     let refused = |why: &str| {
         Err(format!(
-            "WebSocket from origin {} refused: {why}; list it in COUNTERSIGN_CORS_ORIGINS to allow it",
+            "origin {} refused: {why}; list it in COUNTERSIGN_CORS_ORIGINS to allow it",
             truncate(&String::from_utf8_lossy(origin.as_bytes()), 200)
         ))
     };
@@ -838,7 +847,7 @@ fn shorten(message: &str) -> String {
 }
 
 /// `text` cut to at most `max` bytes on a character boundary, with `…` when cut.
-fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }

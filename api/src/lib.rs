@@ -14,8 +14,9 @@ mod export;
 pub mod graphql;
 mod http;
 pub mod jobs;
-mod mcp;
+pub mod mcp;
 mod ops;
+mod pages;
 pub mod seed;
 mod server;
 pub mod store;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub analytics: Arc<domain::analytics::AnalyticsCache>,
     /// Where policies are evaluated: a bounded pool of blocking threads and the deadline.
     pub evaluator: domain::policy::Evaluator,
+    /// Signs and checks email decision links (none when email is not configured).
+    pub links: Option<domain::links::LinkSigner>,
 }
 
 impl AppState {
@@ -156,6 +159,7 @@ pub struct Application {
     state: AppState,
     scheduler: Option<jobs::JobHandle>,
     outbox: Option<jobs::JobHandle>,
+    notifications: Option<jobs::JobHandle>,
     events_task: jobs::JobHandle,
     key_refresh: Option<jobs::JobHandle>,
     shutdown_tx: tokio::sync::watch::Sender<bool>,
@@ -173,6 +177,15 @@ impl Application {
             None
         };
         settings.cors_origins()?;
+        // Email notifications: the link key (generated next to a SQLite database) and the
+        // mailer, checked before anything is touched.
+        let links = match settings.smtp_url {
+            Some(_) => domain::links::resolve_key(&settings)?
+                .map(domain::links::LinkSigner::new)
+                .transpose()?,
+            None => None,
+        };
+        let mailer = jobs::notifications::Mailer::from_settings(&settings, links.clone())?;
         telemetry::install_metrics();
         let secret = resolve_jwt_secret(&settings)?;
         if let Some(file) = settings.jwt_secret_file() {
@@ -182,6 +195,14 @@ impl Application {
         // With an identity provider's key set: the first fetch, then a periodic refresh.
         let key_refresh = tokens.start().await.map(jobs::JobHandle::new);
         let store = connect(&settings, settings.migrate).await?;
+        // A workflow with channels this server cannot serve would silently notify nobody.
+        let unserved = domain::notifications::unserved_channels(store.db(), &settings).await?;
+        if !unserved.is_empty() {
+            anyhow::bail!(
+                "notification channels are configured that this server cannot send to: {}",
+                unserved.join("; ")
+            );
+        }
         let demo_token = if settings.demo {
             seed::seed_demo(&store, &tokens).await?
         } else {
@@ -209,6 +230,16 @@ impl Application {
             )?)),
             None => None,
         };
+        let notifications = match (&mailer, settings.outbox_enabled) {
+            (Some(mailer), true) => Some(jobs::JobHandle::new(jobs::notifications::spawn(
+                store.clone(),
+                mailer.clone(),
+                std::time::Duration::from_millis(settings.outbox_interval_ms.max(1)),
+                std::time::Duration::from_millis(settings.webhook_backoff_base_ms),
+                std::time::Duration::from_millis(settings.webhook_backoff_max_ms),
+            ))),
+            _ => None,
+        };
         let events = events::EventHub::new(store.clone(), settings.subscriber_buffer);
         let events_task = events.spawn(
             store.is_postgres().then(|| settings.database_url.clone()),
@@ -231,6 +262,7 @@ impl Application {
             events,
             shutdown,
             analytics,
+            links,
         };
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);
@@ -241,6 +273,7 @@ impl Application {
             state,
             scheduler,
             outbox,
+            notifications,
             events_task,
             key_refresh,
             shutdown_tx,
@@ -312,6 +345,9 @@ impl Application {
         // Deliveries cut off here are retried once their lease runs out.
         if let Some(outbox) = self.outbox {
             outbox.abort();
+        }
+        if let Some(notifications) = self.notifications {
+            notifications.abort();
         }
         self.events_task.abort();
         if let Some(key_refresh) = self.key_refresh {

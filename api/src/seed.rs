@@ -1208,6 +1208,7 @@ pub async fn seed(store: &Store, opts: SeedOptions) -> anyhow::Result<SeedReport
             webhook_url: None,
             webhook_secret: None,
             webhook_max_attempts: None,
+            notification_channels: None,
         };
         let pv = policy_version::Model {
             id: v7(&mut rng, created_at),

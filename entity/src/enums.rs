@@ -171,3 +171,57 @@ pub enum SubscriptionStatus {
     #[sea_orm(string_value = "DISABLED")]
     Disabled,
 }
+
+/// What a notification tells a reviewer.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum NotificationKind {
+    /// A step opened: an approval is waiting for the step's role.
+    #[sea_orm(string_value = "APPROVAL_WAITING")]
+    ApprovalWaiting,
+    /// The step is due soon and still open.
+    #[sea_orm(string_value = "REMINDER")]
+    Reminder,
+    /// The step was overdue and went to the escalation role.
+    #[sea_orm(string_value = "ESCALATION")]
+    Escalation,
+    /// The request expired undecided.
+    #[sea_orm(string_value = "EXPIRED")]
+    Expired,
+}
+
+/// The channel a notification goes through.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum NotificationChannel {
+    /// A Slack channel, through the Slack Web API.
+    #[sea_orm(string_value = "SLACK")]
+    Slack,
+    /// Email over SMTP.
+    #[sea_orm(string_value = "EMAIL")]
+    Email,
+}
+
+/// Where a notification is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum NotificationStatus {
+    /// Waiting to be (re)tried, or for its time (a reminder).
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Accepted by the mail server or the Slack API.
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    /// Every attempt failed, or the channel refused it for good.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    /// Not sent because it no longer applied (the step was decided before its reminder).
+    #[sea_orm(string_value = "SKIPPED")]
+    Skipped,
+}

@@ -52,6 +52,10 @@ pub struct Model {
     pub webhook_secret: Option<StoredSecret>,
     /// Delivery attempts per action before it fails.
     pub webhook_max_attempts: Option<i32>,
+    /// Where reviewers are told about its approvals: a JSON array of channel configurations
+    /// (kind, slackChannel, emails, remindBeforeMs); none or empty sends nothing.
+    #[sea_orm(column_type = "Text")]
+    pub notification_channels: Option<String>,
 }
 
 /// A webhook signing secret as stored. Its `Debug` hides the value, so a logged row never

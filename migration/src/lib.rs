@@ -8,6 +8,7 @@ pub mod m20261124_000001_init;
 pub mod m20261124_000002_execution;
 pub mod m20261201_000003_correlation;
 pub mod m20261201_000004_event_webhooks;
+pub mod m20261202_000005_notifications;
 
 /// The Countersign migrator: lists every migration in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_execution::Migration),
             Box::new(m20261201_000003_correlation::Migration),
             Box::new(m20261201_000004_event_webhooks::Migration),
+            Box::new(m20261202_000005_notifications::Migration),
         ]
     }
 }

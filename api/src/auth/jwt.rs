@@ -462,7 +462,7 @@ pub fn resolve_jwt_secret(settings: &Settings) -> anyhow::Result<Option<SecretSt
     Ok(Some(SecretString::from(secret)))
 }
 
-fn write_private(path: &Path, secret: &str) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, secret: &str) -> anyhow::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

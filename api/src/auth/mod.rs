@@ -5,6 +5,7 @@ mod claims;
 mod jwks;
 mod jwt;
 
+pub(crate) use jwt::write_private;
 pub use jwt::{Claims, LEEWAY_SECS, TokenVerifier, resolve_jwt_secret};
 
 use axum::extract::{FromRef, FromRequestParts};
@@ -28,6 +29,9 @@ pub enum Credential {
     Jwt,
     /// An API key, by id.
     ApiKey(uuid::Uuid),
+    /// A reviewer directory entry, for a decision that came through a channel (an email link,
+    /// a Slack button) whose signature the server checked.
+    Directory,
 }
 
 /// An authenticated caller.

@@ -81,6 +81,12 @@ pub enum EventKind {
     WebhookSubscriptionTested,
     /// The server disabled a subscription that kept failing.
     WebhookSubscriptionDisabled,
+    /// An admin created or changed a reviewer directory entry.
+    ReviewerUpserted,
+    /// An admin deactivated a reviewer directory entry.
+    ReviewerDeactivated,
+    /// An admin set a workflow's notification channels.
+    NotificationChannelsSet,
 }
 
 impl EventKind {
@@ -117,6 +123,9 @@ impl EventKind {
             EventKind::WebhookSubscriptionDeleted => "WEBHOOK_SUBSCRIPTION_DELETED",
             EventKind::WebhookSubscriptionTested => "WEBHOOK_SUBSCRIPTION_TESTED",
             EventKind::WebhookSubscriptionDisabled => "WEBHOOK_SUBSCRIPTION_DISABLED",
+            EventKind::ReviewerUpserted => "REVIEWER_UPSERTED",
+            EventKind::ReviewerDeactivated => "REVIEWER_DEACTIVATED",
+            EventKind::NotificationChannelsSet => "NOTIFICATION_CHANNELS_SET",
         }
     }
 }
@@ -285,6 +294,7 @@ pub async fn append(
         .exec(txn)
         .await?;
     crate::domain::event_webhooks::enqueue(txn, tenant_id, &rows).await?;
+    crate::domain::notifications::enqueue(txn, tenant_id, &rows).await?;
     Ok(rows)
 }
 

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use countersign_entity::enums::{DecisionKind, RequestStatus, Route, StepStatus, WorkflowMode};
-use countersign_entity::{approval_request, approval_step, decision, workflow};
+use countersign_entity::{approval_request, approval_step, decision, used_link, workflow};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::LockType;
 use sea_orm::{
@@ -621,6 +621,43 @@ pub struct DecideInput {
     pub reason_code: Option<String>,
     /// Free comment.
     pub comment: Option<String>,
+    /// The step the decision is for, when the channel bound it to one (an email link); another
+    /// open step → CONFLICT.
+    pub expected_step: Option<i32>,
+    /// Where the decision came from, recorded on its audit event.
+    pub via: Via,
+}
+
+/// The channel a decision came through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Via {
+    /// The API (GraphQL).
+    #[default]
+    Api,
+    /// The web console (which uses the API, and says so).
+    Console,
+    /// A Slack button, by the Slack user.
+    Slack {
+        /// The clicker's Slack user id.
+        user_id: String,
+    },
+    /// An email decision link (works once: recorded in the deciding transaction).
+    Email {
+        /// The link's id.
+        link_id: Uuid,
+    },
+}
+
+impl Via {
+    /// The name recorded as the decision's `channel`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Via::Api => "api",
+            Via::Console => "console",
+            Via::Slack { .. } => "slack",
+            Via::Email { .. } => "email",
+        }
+    }
 }
 
 impl DecideInput {
@@ -709,6 +746,14 @@ pub async fn decide(
             request.id
         )));
     };
+    if let Some(expected) = input.expected_step
+        && expected != step.idx
+    {
+        return Err(AppError::Conflict(format!(
+            "request {} is at step {}, not {expected}",
+            request.id, step.idx
+        )));
+    }
     let may_decide = caller.has_role(&step.role)
         || step
             .escalated_to
@@ -802,14 +847,37 @@ pub async fn decide(
         Err(e) => return Err(e.into()),
     }
 
-    let base_data = json!({
+    let mut base_data = json!({
         "step": step.idx,
         "role": step.role,
         "reasonCode": input.reason_code,
         "comment": input.comment,
         "edited": edited,
         "patch": patch_value,
+        "channel": input.via.name(),
     });
+    match &input.via {
+        Via::Slack { user_id } => base_data["slackUserId"] = json!(user_id),
+        Via::Email { link_id } => {
+            base_data["linkId"] = json!(link_id);
+            // The link works once: a second use meets this row.
+            let used = used_link::Model {
+                id: *link_id,
+                tenant_id: caller.tenant.clone(),
+                request_id: request.id,
+                used_by: caller.subject.clone(),
+                used_at: at,
+            };
+            match used.into_active_model().reset_all().insert(&*txn).await {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(AppError::Conflict("this link was already used".into()));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Via::Api | Via::Console => {}
+    }
     match input.decision {
         DecisionKind::Reject => {
             set_step(&*txn, &step, StepStatus::Rejected, step.approvals, at).await?;

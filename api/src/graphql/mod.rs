@@ -9,6 +9,7 @@ mod keys;
 pub mod limits;
 mod loaders;
 mod me;
+mod notifications;
 mod policies;
 mod requests;
 mod sampling;
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     analytics::AnalyticsQuery,
     keys::KeyQuery,
     event_webhooks::EventWebhookQuery,
+    notifications::NotificationQuery,
 );
 
 /// The merged mutation root.
@@ -51,6 +53,7 @@ pub struct MutationRoot(
     keys::KeyMutation,
     execution::ExecutionMutation,
     event_webhooks::EventWebhookMutation,
+    notifications::NotificationMutation,
 );
 
 /// The schema type.

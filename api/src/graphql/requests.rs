@@ -148,6 +148,8 @@ impl DecideInput {
             edited_action: self.edited_action.map(|j| j.0),
             reason_code: self.reason_code,
             comment: self.comment,
+            expected_step: None,
+            via: lifecycle::Via::Api,
         })
     }
 }

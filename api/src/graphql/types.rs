@@ -113,6 +113,10 @@ impl Workflow {
             workflows::policy(state.store.db(), &self.0, self.0.active_policy_version).await?,
         ))
     }
+    /// Where reviewers are told about its approvals (empty: nowhere).
+    async fn notification_channels(&self) -> Vec<super::notifications::ChannelView> {
+        super::notifications::channels_of(&self.0)
+    }
     /// Every policy version, oldest first.
     async fn policies(&self, ctx: &Context<'_>) -> ApiResult<Vec<PolicyVersion>> {
         let state = ctx.state()?;
@@ -370,6 +374,20 @@ impl ApprovalRequest {
             .map_err(|e| AppError::internal(e.message))?;
         let decisions = loader.load_one(self.0.id).await?.unwrap_or_default();
         Ok(decisions.into_iter().map(Decision).collect())
+    }
+    /// Messages sent (or waiting) about it: channel, kind, recipient, status, attempts.
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<super::notifications::Notification>> {
+        let state = ctx.state()?;
+        Ok(
+            crate::domain::notifications::of_request(state.store.db(), self.0.id)
+                .await?
+                .into_iter()
+                .map(super::notifications::Notification)
+                .collect(),
+        )
     }
     /// Audit events of this request, in order.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<AuditEvent>> {

@@ -1,7 +1,9 @@
 //! Background work inside the server process: the scheduler that escalates overdue steps and
-//! expires old requests, and the outbox worker that delivers approved actions to webhooks. Jobs
+//! expires old requests, the outbox worker that delivers approved actions to webhooks, and the
+//! notification worker that tells reviewers (email). Jobs
 //! claim rows with `SKIP LOCKED`, so every replica may run them.
 
+pub mod notifications;
 pub mod notify;
 pub mod outbox;
 pub mod scheduler;

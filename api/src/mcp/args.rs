@@ -14,9 +14,41 @@ use crate::domain::lifecycle::{Source, SubmitInput};
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::{MONEY_NUMBER_REFUSED, parse_decimal};
 
+/// The path of the first text (key or string) with a NUL character, which no column accepts.
+fn nul_at(value: &Value, path: &str) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(path.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_at(v, &join(&i.to_string()))),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(join(k))
+            } else {
+                nul_at(v, &join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Parses a tool's arguments; a mistake is `BAD_USER_INPUT` naming the field.
 pub(super) fn parse<T: DeserializeOwned>(arguments: Option<Map<String, Value>>) -> AppResult<T> {
     let value = Value::Object(arguments.unwrap_or_default());
+    if let Some(path) = nul_at(&value, "") {
+        return Err(AppError::bad_input(
+            &path,
+            "contains a NUL character (\\u0000), which is not accepted in text",
+        ));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();

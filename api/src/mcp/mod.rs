@@ -12,7 +12,8 @@
 mod args;
 mod text;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -55,17 +56,27 @@ people, or refuses it. While it is PENDING, do not run it: call wait_for_decisio
 status changes. Only on APPROVED run request.finalAction (reviewers may have edited it), then \
 report the outcome with report_execution.";
 
+/// How often a waiting answer sends a keep-alive comment.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Waits (`wait_for_decision`, `request_permission`) one caller may have open at once on one
+/// replica; more are `RATE_LIMITED`, so one agent cannot hold every connection.
+pub const MAX_WAITS_PER_CALLER: usize = 16;
+
 /// The `/mcp` routes: the MCP service behind the bearer check.
 pub(crate) fn router(state: AppState) -> Router {
     let settings = &state.settings;
-    // Stateless, one JSON answer per POST: any replica serves any call, and nothing is kept
-    // between calls but the database. The Host check of the SDK guards servers without
-    // credentials against DNS rebinding; every call here carries a bearer credential, and the
-    // Origin of browsers is checked below against COUNTERSIGN_CORS_ORIGINS, as for WebSockets.
+    // Stateless: any replica serves any call, and nothing is kept between calls but the
+    // database. Each answer is a short event stream with keep-alive comments, so a wait of a
+    // minute or more survives proxies that cut idle connections. The Host check of the SDK
+    // guards servers without credentials against DNS rebinding; every call here carries a
+    // bearer credential, and the Origin of browsers is checked below against
+    // COUNTERSIGN_CORS_ORIGINS, as for WebSockets.
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
-        .with_json_response(true)
-        .with_sse_keep_alive(None)
+        .with_json_response(false)
+        .with_sse_keep_alive(Some(KEEP_ALIVE))
+        .with_sse_retry(None)
         .with_max_request_body_bytes(settings.max_body_bytes)
         .disable_allowed_hosts()
         .disable_allowed_origins();
@@ -99,10 +110,15 @@ async fn authenticate(State(state): State<AppState>, mut request: Request, next:
         }
         Err(e @ AppError::Unauthenticated(_)) => {
             let message = e.to_string();
-            let challenge = format!(
-                "Bearer realm=\"countersign\", error=\"invalid_token\", error_description=\"{}\"",
-                message.replace(['"', '\\'], "'")
-            );
+            // RFC 6750: no error code when no credential was sent at all.
+            let challenge = if header.is_none() {
+                "Bearer realm=\"countersign\"".to_owned()
+            } else {
+                format!(
+                    "Bearer realm=\"countersign\", error=\"invalid_token\", error_description=\"{}\"",
+                    message.replace(['"', '\\'], "'")
+                )
+            };
             (
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, challenge)],
@@ -123,6 +139,25 @@ async fn authenticate(State(state): State<AppState>, mut request: Request, next:
 struct McpServer {
     state: AppState,
     tools: Arc<Vec<Tool>>,
+    waits: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// One open wait of a caller; counted down when dropped.
+struct WaitSlot {
+    waits: Arc<Mutex<HashMap<String, usize>>>,
+    key: String,
+}
+
+impl Drop for WaitSlot {
+    fn drop(&mut self) {
+        let mut waits = self.waits.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = waits.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                waits.remove(&self.key);
+            }
+        }
+    }
 }
 
 fn tool(name: &'static str, description: &'static str, input: JsonObject) -> Tool {
@@ -198,7 +233,26 @@ impl McpServer {
         McpServer {
             state,
             tools: Arc::new(tools),
+            waits: Arc::default(),
         }
+    }
+
+    /// A slot for one more wait of `caller`, or `RATE_LIMITED`.
+    fn wait_slot(&self, caller: &Principal) -> AppResult<WaitSlot> {
+        let key = format!("{}\u{1f}{}", caller.tenant, caller.subject);
+        let mut waits = self.waits.lock().unwrap_or_else(|p| p.into_inner());
+        let n = waits.entry(key.clone()).or_insert(0);
+        if *n >= MAX_WAITS_PER_CALLER {
+            return Err(AppError::RateLimited(format!(
+                "{} already has {MAX_WAITS_PER_CALLER} waits open; let one finish first",
+                caller.subject
+            )));
+        }
+        *n += 1;
+        Ok(WaitSlot {
+            waits: self.waits.clone(),
+            key,
+        })
     }
 
     async fn call(&self, caller: &Principal, name: &str, arguments: Option<JsonObject>) -> Reply {
@@ -303,6 +357,7 @@ impl McpServer {
                 "must be between 1 and 60",
             ));
         }
+        let _slot = self.wait_slot(caller)?;
         let request = self
             .wait(caller, id, Duration::from_secs(args.timeout_seconds.into()))
             .await?;
@@ -363,6 +418,18 @@ impl McpServer {
                     .to_owned(),
             ));
         };
+        let _slot = self.wait_slot(caller)?;
+        // A workflow whose approved actions Countersign delivers itself would run the tool a
+        // second time, through its webhook.
+        if workflows::get(self.state.store.db(), &caller.tenant, &workflow)
+            .await?
+            .is_some_and(|w| w.webhook_url.is_some())
+        {
+            return Ok(Reply::deny(format!(
+                "the permission workflow {workflow:?} has an execution webhook, so an approval \
+                 would run twice; an administrator must remove it (setExecutionWebhook) first"
+            )));
+        }
         let input = SubmitInput {
             workflow_key: workflow,
             idempotency_key: args.tool_use_id,
@@ -386,6 +453,15 @@ impl McpServer {
             lifecycle::submit(&self.state.store, caller, input, &self.state.evaluator).await?;
         let timeout = Duration::from_secs(settings.mcp_permission_timeout_seconds);
         let mut request = self.wait(caller, outcome.request.id, timeout).await?;
+        if request.status == RequestStatus::Pending && *self.state.shutdown.borrow() {
+            // The wait ended because this server is stopping, not because time ran out: the
+            // request stays pending, and asking again with the same tool_use_id resumes it.
+            return Ok(Reply::deny(format!(
+                "the Countersign server is restarting; ask again with the same tool_use_id to keep \
+                 waiting (request {} is still pending)",
+                request.id
+            )));
+        }
         if request.status == RequestStatus::Pending {
             // Nobody decided in time: the agent is told no, and the request leaves the
             // reviewers' queue rather than wait for an approval nobody will use.
@@ -508,7 +584,7 @@ impl Reply {
             [first, rest @ ..] if first == "input" => rest.iter().collect(),
             all => all.iter().collect(),
         };
-        let message = e.to_string();
+        let message = crate::http::truncate(&e.to_string(), crate::http::MAX_ERROR_MESSAGE_BYTES);
         Reply {
             text: format!("{}: {message}", e.code()),
             structured: json!({ "code": e.code(), "message": message, "path": path }),
@@ -528,10 +604,17 @@ impl Reply {
     }
 
     fn into_result(self) -> CallToolResult {
+        // The paragraph first; then, for clients that show a model only text, the structured
+        // content as JSON (unless the paragraph already is that JSON).
+        let json = self.structured.to_string();
+        let mut blocks = vec![ContentBlock::text(self.text.clone())];
+        if json != self.text {
+            blocks.push(ContentBlock::text(json));
+        }
         let mut result = if self.error {
-            CallToolResult::error(vec![ContentBlock::text(self.text)])
+            CallToolResult::error(blocks)
         } else {
-            CallToolResult::success(vec![ContentBlock::text(self.text)])
+            CallToolResult::success(blocks)
         };
         result.structured_content = Some(self.structured);
         result
@@ -567,7 +650,13 @@ impl ServerHandler for McpServer {
             .and_then(|parts| parts.extensions.get::<Principal>())
             .cloned();
         let reply = match caller {
-            Some(caller) => self.call(&caller, &request.name, request.arguments).await,
+            // A client that goes away cancels the call: a wait ends with it.
+            Some(caller) => tokio::select! {
+                reply = self.call(&caller, &request.name, request.arguments) => reply,
+                () = context.ct.cancelled() => Reply::error(&AppError::Conflict(
+                    "the client cancelled the call".into(),
+                )),
+            },
             // The middleware always puts it there; fail closed should it be missing.
             None => Reply::error(&AppError::Unauthenticated(
                 "no credential reached the MCP server".to_owned(),

@@ -53,9 +53,19 @@ fn approvers(request: &Value) -> String {
     }
 }
 
-/// The paragraph for a request (`request` as `request_view` shows it).
+/// The paragraph for a request (`request` as `request_view` shows it), ending with its id
+/// where the id is not already in it.
 pub(super) fn summary(request: &Value, runner: Runner) -> String {
     let id = text(request, "id").unwrap_or("?");
+    let paragraph = state(request, runner, id);
+    if paragraph.contains(id) {
+        paragraph
+    } else {
+        format!("{paragraph} Request {id}.")
+    }
+}
+
+fn state(request: &Value, runner: Runner, id: &str) -> String {
     let rule = text(request, "matchedRule");
     let by_rule = |verb: &str| match rule {
         Some(rule) => format!("{verb} by policy rule {rule:?}"),

@@ -155,6 +155,8 @@ export type ApprovalRequest = {
   matchedRule?: Maybe<Scalars['String']['output']>;
   /** Model name. */
   model?: Maybe<Scalars['String']['output']>;
+  /** Messages sent (or waiting) about it: channel, kind, recipient, status, attempts. */
+  notifications: Array<Notification>;
   /** The policy version that routed it. */
   policyVersion: Scalars['Int']['output'];
   /** Prompt version. */
@@ -522,6 +524,8 @@ export type MutationRoot = {
   createWebhookSubscription: WebhookSubscriptionCreated;
   /** Creates a workflow whose policy becomes version 1, ACTIVE (admin). */
   createWorkflow: Workflow;
+  /** Deactivates an entry (admin, audited). */
+  deactivateReviewer: Reviewer;
   /** Approves (optionally with an edited action) or rejects the open step of a request. */
   decide: ApprovalRequest;
   /** Many decisions in one call (approval fatigue): each item succeeds or fails on its own, in order. */
@@ -564,6 +568,11 @@ export type MutationRoot = {
    */
   setExecutionWebhook: Workflow;
   /**
+   * Replaces a workflow's notification channels (admin, audited); an empty list turns
+   * notifications off.
+   */
+  setNotificationChannels: Workflow;
+  /**
    * Kill switch (admin, reason required): PAUSED refuses new actions, MANUAL_ONLY sends every
    * action to people, ACTIVE restores policy routing. Audited as WORKFLOW_MODE_CHANGED.
    */
@@ -574,6 +583,8 @@ export type MutationRoot = {
   testWebhookSubscription: EventDelivery;
   /** Changes a subscription (admin). */
   updateWebhookSubscription: WebhookSubscription;
+  /** Creates or replaces the entry for `input.subject` (admin, audited). */
+  upsertReviewer: Reviewer;
 };
 
 
@@ -608,6 +619,12 @@ export type MutationRootCreateWebhookSubscriptionArgs = {
 /** The merged mutation root. */
 export type MutationRootCreateWorkflowArgs = {
   input: CreateWorkflowInput;
+};
+
+
+/** The merged mutation root. */
+export type MutationRootDeactivateReviewerArgs = {
+  subject: Scalars['String']['input'];
 };
 
 
@@ -695,6 +712,13 @@ export type MutationRootSetExecutionWebhookArgs = {
 
 
 /** The merged mutation root. */
+export type MutationRootSetNotificationChannelsArgs = {
+  channels: Array<NotificationChannelInput>;
+  workflowKey: Scalars['String']['input'];
+};
+
+
+/** The merged mutation root. */
 export type MutationRootSetWorkflowModeArgs = {
   mode: WorkflowMode;
   reason: Scalars['String']['input'];
@@ -719,6 +743,90 @@ export type MutationRootUpdateWebhookSubscriptionArgs = {
   id: Scalars['ID']['input'];
   input: UpdateWebhookSubscriptionInput;
 };
+
+
+/** The merged mutation root. */
+export type MutationRootUpsertReviewerArgs = {
+  input: ReviewerInput;
+};
+
+export type Notification = {
+  __typename?: 'Notification';
+  /** Attempts made. */
+  attempts: Scalars['Int']['output'];
+  /** SLACK or EMAIL. */
+  channel: NotificationChannelKind;
+  /** When it is (or was) due. */
+  dueAt: Scalars['DateTime']['output'];
+  /** What it says. */
+  kind: NotificationKind;
+  /** Why the last attempt failed, or why it was skipped. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** The address or Slack channel. */
+  recipient: Scalars['String']['output'];
+  /** The directory entry it was for. */
+  reviewer?: Maybe<Scalars['String']['output']>;
+  /** When it was sent. */
+  sentAt?: Maybe<Scalars['DateTime']['output']>;
+  /** PENDING, SENT, FAILED or SKIPPED. */
+  status: NotificationStatus;
+  /** The step it is about. */
+  step?: Maybe<Scalars['Int']['output']>;
+};
+
+/** One channel of a workflow, as configured. */
+export type NotificationChannel = {
+  __typename?: 'NotificationChannel';
+  /** EMAIL: the extra addresses. */
+  emails: Array<Scalars['String']['output']>;
+  /** SLACK or EMAIL. */
+  kind: NotificationChannelKind;
+  /** How long before a step's due time a reminder goes out (ISO 8601). */
+  remindBefore?: Maybe<Scalars['String']['output']>;
+  /** SLACK: the channel id. */
+  slackChannel?: Maybe<Scalars['String']['output']>;
+};
+
+/** One channel of a workflow. */
+export type NotificationChannelInput = {
+  /** EMAIL: addresses told besides the eligible reviewers of the directory. */
+  emails?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** SLACK or EMAIL. */
+  kind: NotificationChannelKind;
+  /** A reminder this long before a step's due time (ISO 8601, e.g. "PT1H"). */
+  remindBefore?: InputMaybe<Scalars['String']['input']>;
+  /** SLACK: the channel id (`C…`). */
+  slackChannel?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A channel notifications go through. */
+export type NotificationChannelKind =
+  /** Email. */
+  | 'EMAIL'
+  /** A Slack channel. */
+  | 'SLACK';
+
+/** What a notification says. */
+export type NotificationKind =
+  /** A step opened: an approval is waiting. */
+  | 'APPROVAL_WAITING'
+  /** The step went to the escalation role. */
+  | 'ESCALATION'
+  /** The request expired undecided. */
+  | 'EXPIRED'
+  /** The step is due soon. */
+  | 'REMINDER';
+
+/** Where a notification is. */
+export type NotificationStatus =
+  /** Refused for good, or out of attempts. */
+  | 'FAILED'
+  /** Waiting to be sent, retried, or for its time (a reminder). */
+  | 'PENDING'
+  /** Accepted by the mail server or Slack. */
+  | 'SENT'
+  /** Not sent: it no longer applied (the step was decided first). */
+  | 'SKIPPED';
 
 /** Relay page info. */
 export type PageInfo = {
@@ -792,6 +900,8 @@ export type QueryRoot = {
    * used first: what a reviewer picks from when rejecting. Any signed-in caller.
    */
   reasonCodes: Array<ReasonCodeUse>;
+  /** The reviewer directory (admin, auditor). */
+  reviewers: Array<Reviewer>;
   /** Auto-approved requests picked by sampling that still await a QA verdict. */
   sampleQueue: ApprovalRequestConnection;
   /** Routes each given action through a policy without storing anything: a dry run (admin, auditor). */
@@ -948,6 +1058,40 @@ export type RequestStatus =
   | 'PENDING'
   | 'REJECTED'
   | 'ROLLED_BACK';
+
+export type Reviewer = {
+  __typename?: 'Reviewer';
+  /** Inactive people receive nothing and decide nothing through a channel. */
+  active: Scalars['Boolean']['output'];
+  /** Email address. */
+  email?: Maybe<Scalars['String']['output']>;
+  /** Display name. */
+  name: Scalars['String']['output'];
+  /** Roles held when deciding through a channel. */
+  roles: Array<Scalars['String']['output']>;
+  /** Slack user id. */
+  slackUserId?: Maybe<Scalars['String']['output']>;
+  /** The principal id decisions from Slack or email are made as. */
+  subject: Scalars['String']['output'];
+  /** Last change. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A directory entry to create or replace. */
+export type ReviewerInput = {
+  /** Default true. */
+  active?: Scalars['Boolean']['input'];
+  /** Email address (email notifications and links). */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** Display name. */
+  name: Scalars['String']['input'];
+  /** Roles held when deciding through a channel. */
+  roles: Array<Scalars['String']['input']>;
+  /** Slack user id (`U…`). */
+  slackUserId?: InputMaybe<Scalars['String']['input']>;
+  /** The person's principal id (the `sub` of their tokens). */
+  subject: Scalars['String']['input'];
+};
 
 /** ROI assumptions of a workflow. */
 export type RoiSettings = {
@@ -1289,6 +1433,8 @@ export type Workflow = {
   modeReason?: Maybe<Scalars['String']['output']>;
   /** Display name. */
   name: Scalars['String']['output'];
+  /** Where reviewers are told about its approvals (empty: nowhere). */
+  notificationChannels: Array<NotificationChannel>;
   /** Every policy version, oldest first. */
   policies: Array<PolicyVersion>;
   /** ROI assumptions. */

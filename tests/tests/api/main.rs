@@ -20,6 +20,7 @@ mod lifecycle;
 mod limits;
 mod mcp;
 mod modes;
+mod notifications;
 mod ops;
 mod policies;
 mod receiver;

@@ -17,6 +17,7 @@ db_tests!(
     mcp_client_lists_submits_waits_and_reports,
     mcp_failures_are_tool_errors_with_codes_and_write_nothing,
     mcp_callers_see_only_their_tenant,
+    mcp_waits_are_capped_per_caller,
     request_permission_allows_with_the_edited_input,
     request_permission_denies_after_a_reject_and_by_policy,
     request_permission_denies_on_timeout_and_when_unconfigured,
@@ -239,8 +240,11 @@ async fn mcp_client_lists_submits_waits_and_reports(app: &TestApp) {
     assert_eq!(structured(&got)["request"]["externalRef"], "re_123");
     assert_eq!(
         text(&got),
-        "Approved and executed (external reference re_123)."
+        format!("Approved and executed (external reference re_123). Request {id}.")
     );
+    // The structured content as JSON too, for clients that show a model only text.
+    let json: Value = serde_json::from_str(&got.content[1].as_text().unwrap().text).unwrap();
+    assert_eq!(json, structured(&got));
 
     // Cancelling a pending one of its own.
     let other = call(&client, "submit_action", refund_args("mcp-2", "300.00")).await;
@@ -305,6 +309,8 @@ async fn mcp_failures_are_tool_errors_with_codes_and_write_nothing(app: &TestApp
     missing.as_object_mut().unwrap().remove("idempotencyKey");
     let mut not_object = refund_args("bad-4", "200.00");
     not_object["action"] = json!("refund it");
+    let mut nul = refund_args("bad-7", "200.00");
+    nul["title"] = json!("Refund\u{0}");
     let mut bad_confidence = refund_args("bad-5", "200.00");
     bad_confidence["confidence"] = json!(1.5);
     let mut unknown_workflow = refund_args("bad-6", "200.00");
@@ -431,6 +437,20 @@ async fn mcp_callers_see_only_their_tenant(app: &TestApp) {
         let e = tool_error(&call(&theirs, tool, args).await);
         assert_eq!(e["code"], "NOT_FOUND", "{tool}: {e}");
     }
+    // Another agent of the same tenant does not see it, and may not cancel it (as in GraphQL).
+    let colleague = connect(app, &app.token(TENANT, "other-bot", &["agent"])).await;
+    for (tool, args, code) in [
+        ("get_request", json!({ "requestId": id }), "NOT_FOUND"),
+        (
+            "cancel_request",
+            json!({ "requestId": id, "reason": "mine now" }),
+            "FORBIDDEN",
+        ),
+    ] {
+        let e = tool_error(&call(&colleague, tool, args).await);
+        assert_eq!(e["code"], code, "{tool}: {e}");
+    }
+    colleague.cancel().await.ok();
     let listed = call(&theirs, "list_workflows", json!({})).await;
     assert_eq!(structured(&listed)["workflows"], json!([]));
     // Their submission to a workflow of the same key is theirs alone.
@@ -676,4 +696,76 @@ async fn request_permission_denies_on_timeout_and_when_unconfigured(app: &TestAp
     );
     client.cancel().await.ok();
     unconfigured.cleanup().await;
+}
+
+async fn mcp_waits_are_capped_per_caller(app: &TestApp) {
+    create_workflow(app, "refunds", refund_policy()).await;
+    let client = connect(app, &agent(app)).await;
+    let submitted = call(&client, "submit_action", refund_args("cap-1", "200.00")).await;
+    let id = structured(&submitted)["requestId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut waiters = Vec::new();
+    for _ in 0..countersign::mcp::MAX_WAITS_PER_CALLER {
+        let client = connect(app, &agent(app)).await;
+        let id = id.clone();
+        waiters.push(tokio::spawn(async move {
+            // The probe below may hold a slot for a moment: a waiter refused then asks again.
+            let result = loop {
+                let result = call(
+                    &client,
+                    "wait_for_decision",
+                    json!({ "requestId": id, "timeoutSeconds": 60 }),
+                )
+                .await;
+                if result.is_error != Some(true) {
+                    break result;
+                }
+                assert_eq!(structured(&result)["code"], "RATE_LIMITED");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            };
+            client.cancel().await.ok();
+            result
+        }));
+    }
+    // Once every slot is taken, one more wait is refused at once.
+    let refused = countersign_tests::eventually("the waits to be capped", || async {
+        let result = call(
+            &client,
+            "wait_for_decision",
+            json!({ "requestId": id, "timeoutSeconds": 1 }),
+        )
+        .await;
+        (result.is_error == Some(true)).then(|| structured(&result))
+    })
+    .await;
+    assert_eq!(refused["code"], "RATE_LIMITED", "{refused}");
+    // Another caller is not held back; the decision releases every waiter.
+    let other = connect(app, &app.token(TENANT, "rita", &["support_agent"])).await;
+    let seen = call(&other, "get_request", json!({ "requestId": id })).await;
+    assert_eq!(structured(&seen)["status"], "PENDING");
+    let rita = app.token(TENANT, "rita", &["support_agent"]);
+    decide(
+        app,
+        &rita,
+        json!({ "requestId": id, "decision": "APPROVE" }),
+    )
+    .await;
+    for waiter in waiters {
+        assert_eq!(structured(&waiter.await.unwrap())["status"], "APPROVED");
+    }
+    let again = call(
+        &client,
+        "wait_for_decision",
+        json!({ "requestId": id, "timeoutSeconds": 1 }),
+    )
+    .await;
+    assert_eq!(
+        structured(&again)["status"],
+        "APPROVED",
+        "the slots are free again"
+    );
+    client.cancel().await.ok();
+    other.cancel().await.ok();
 }

@@ -1,0 +1,490 @@
+//! Notifications: each workflow's channels (`setNotificationChannels`, audited), and the
+//! messages they cause — a new approval waiting (to the step's role), a reminder before the
+//! step's due time, an escalation (to the escalation role), an expiry notice — written in the
+//! transaction of the audit event that causes them (see `audit::append`), one row per
+//! (request, step, kind, channel, recipient), so the same notice is never written twice. The
+//! notification worker (`jobs::notifications`) sends them afterwards, at least once.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use countersign_entity::enums::{NotificationChannel, NotificationKind, NotificationStatus};
+use countersign_entity::{approval_request, audit_event, notification, workflow};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::{Principal, ROLE_ADMIN};
+use crate::config::Settings;
+use crate::domain::audit::{self, EventDraft, EventKind};
+use crate::domain::duration::{format_duration, parse_duration};
+use crate::domain::{requests, reviewers, workflows};
+use crate::error::{AppError, AppResult};
+use crate::store::{Store, now};
+
+/// Most channels one workflow may have.
+pub const MAX_CHANNELS: usize = 10;
+/// Most extra addresses one email channel may have.
+pub const MAX_EMAILS: usize = 50;
+
+/// One channel of a workflow, as stored (JSON in `workflows.notification_channels`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelConfig {
+    /// SLACK or EMAIL.
+    pub kind: NotificationChannel,
+    /// The Slack channel id (SLACK).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_channel: Option<String>,
+    /// Addresses that receive every notice besides the eligible reviewers (EMAIL).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<String>,
+    /// How long before a step's due time a reminder goes out, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remind_before_ms: Option<i64>,
+}
+
+impl ChannelConfig {
+    /// `remind_before_ms` as an ISO 8601 duration.
+    pub fn remind_before(&self) -> Option<String> {
+        self.remind_before_ms
+            .map(|ms| format_duration(Duration::milliseconds(ms)))
+    }
+}
+
+/// What an admin gives for one channel.
+#[derive(Debug, Clone)]
+pub struct ChannelInput {
+    /// SLACK or EMAIL.
+    pub kind: NotificationChannel,
+    /// Slack channel id.
+    pub slack_channel: Option<String>,
+    /// Extra addresses.
+    pub emails: Option<Vec<String>>,
+    /// ISO 8601 duration before the due time.
+    pub remind_before: Option<String>,
+}
+
+/// The channels stored on a workflow (none when unset or unreadable).
+pub fn channels(wf: &workflow::Model) -> Vec<ChannelConfig> {
+    wf.notification_channels
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default()
+}
+
+/// Why email cannot be sent from this server, if it cannot.
+pub fn email_unavailable(settings: &Settings) -> Option<String> {
+    let missing: Vec<&str> = [
+        ("COUNTERSIGN_SMTP_URL", settings.smtp_url.is_none()),
+        ("COUNTERSIGN_MAIL_FROM", settings.mail_from.is_none()),
+        ("COUNTERSIGN_PUBLIC_URL", settings.public_url.is_none()),
+        (
+            "COUNTERSIGN_LINK_SIGNING_KEY",
+            settings.link_signing_key.is_none() && settings.sqlite_file().is_none(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, missing)| missing.then_some(name))
+    .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "email notifications need {} set on the server",
+            missing.join(", ")
+        )
+    })
+}
+
+/// Why Slack cannot be used from this server, if it cannot.
+pub fn slack_unavailable(_settings: &Settings) -> Option<String> {
+    Some(
+        "Slack notifications are not available in this version of the server; use EMAIL".to_owned(),
+    )
+}
+
+fn check_channels(settings: &Settings, input: Vec<ChannelInput>) -> AppResult<Vec<ChannelConfig>> {
+    if input.len() > MAX_CHANNELS {
+        return Err(AppError::bad_input(
+            "channels",
+            format!("at most {MAX_CHANNELS} channels"),
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, c) in input.into_iter().enumerate() {
+        let path = |field: &str| format!("channels.{i}.{field}");
+        let remind_before_ms = match c.remind_before.as_deref() {
+            None => None,
+            Some(text) => {
+                let d = parse_duration(text)
+                    .map_err(|e| AppError::bad_input(&path("remindBefore"), e))?;
+                if d <= Duration::zero() {
+                    return Err(AppError::bad_input(
+                        &path("remindBefore"),
+                        "must be positive",
+                    ));
+                }
+                Some(d.num_milliseconds())
+            }
+        };
+        let emails: Vec<String> = c
+            .emails
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.trim().to_owned())
+            .collect();
+        match c.kind {
+            NotificationChannel::Email => {
+                if let Some(why) = email_unavailable(settings) {
+                    return Err(AppError::bad_input(&path("kind"), why));
+                }
+                if c.slack_channel.is_some() {
+                    return Err(AppError::bad_input(
+                        &path("slackChannel"),
+                        "an EMAIL channel has no slackChannel",
+                    ));
+                }
+                if emails.len() > MAX_EMAILS {
+                    return Err(AppError::bad_input(
+                        &path("emails"),
+                        format!("at most {MAX_EMAILS} addresses"),
+                    ));
+                }
+                if let Some((j, bad)) = emails
+                    .iter()
+                    .enumerate()
+                    .find(|(_, e)| !reviewers::valid_email(e))
+                {
+                    return Err(AppError::bad_input(
+                        &format!("channels.{i}.emails.{j}"),
+                        format!("{bad:?} is not an email address"),
+                    ));
+                }
+            }
+            NotificationChannel::Slack => {
+                if let Some(why) = slack_unavailable(settings) {
+                    return Err(AppError::bad_input(&path("kind"), why));
+                }
+            }
+        }
+        let mut emails = emails;
+        emails.sort();
+        emails.dedup();
+        out.push(ChannelConfig {
+            kind: c.kind,
+            slack_channel: c.slack_channel,
+            emails,
+            remind_before_ms,
+        });
+    }
+    Ok(out)
+}
+
+/// Replaces a workflow's channels (admin, audited); an empty list turns notifications off.
+pub async fn set_channels(
+    store: &Store,
+    settings: &Settings,
+    caller: &Principal,
+    workflow_key: &str,
+    input: Vec<ChannelInput>,
+) -> AppResult<workflow::Model> {
+    caller.require_any(&[ROLE_ADMIN], "setNotificationChannels")?;
+    let configs = check_channels(settings, input)?;
+    let at = now();
+    let txn = store.begin().await?;
+    let wf = workflows::get(&*txn, &caller.tenant, workflow_key)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("workflow {workflow_key:?}")))?;
+    let mut row: workflow::ActiveModel = wf.clone().into();
+    row.notification_channels = Set(Some(serde_json::to_string(&configs)?));
+    row.updated_at = Set(at);
+    let saved = row.update(&*txn).await?;
+    let audited: Vec<Value> = configs
+        .iter()
+        .map(|c| {
+            json!({ "kind": c.kind, "slackChannel": c.slack_channel, "emails": c.emails,
+                    "remindBefore": c.remind_before() })
+        })
+        .collect();
+    audit::append(
+        &*txn,
+        &caller.tenant,
+        at,
+        vec![
+            EventDraft::new(
+                EventKind::NotificationChannelsSet,
+                &caller.subject,
+                json!({ "channels": audited }),
+            )
+            .workflow(&wf.key),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Workflows of any tenant whose channels this server could not serve: the check at start.
+pub async fn unserved_channels(
+    conn: &impl ConnectionTrait,
+    settings: &Settings,
+) -> AppResult<Vec<String>> {
+    let rows = workflow::Entity::find()
+        .filter(workflow::Column::NotificationChannels.is_not_null())
+        .all(conn)
+        .await?;
+    let mut problems = Vec::new();
+    for wf in rows {
+        for c in channels(&wf) {
+            let why = match c.kind {
+                NotificationChannel::Email => email_unavailable(settings),
+                NotificationChannel::Slack => slack_unavailable(settings),
+            };
+            if let Some(why) = why {
+                problems.push(format!(
+                    "workflow {} of tenant {}: {why}",
+                    wf.key, wf.tenant_id
+                ));
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    Ok(problems)
+}
+
+/// A request's notifications, oldest first.
+pub async fn of_request(
+    conn: &impl ConnectionTrait,
+    request_id: Uuid,
+) -> AppResult<Vec<notification::Model>> {
+    Ok(notification::Entity::find()
+        .filter(notification::Column::RequestId.eq(request_id))
+        .order_by_asc(notification::Column::CreatedAt)
+        .order_by_asc(notification::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// What an audit event asks to be told, and to whom (by role).
+struct Notice {
+    kind: NotificationKind,
+    step: Option<i32>,
+    roles: Vec<String>,
+    due: Option<DateTime<Utc>>,
+}
+
+fn time(value: &Value) -> Option<DateTime<Utc>> {
+    value.as_str()?.parse().ok()
+}
+
+async fn notice(
+    conn: &impl ConnectionTrait,
+    event: &audit_event::Model,
+    request_id: Uuid,
+) -> AppResult<Option<Notice>> {
+    let kind = match event.event_type.as_str() {
+        "STEP_OPENED" => NotificationKind::ApprovalWaiting,
+        "REQUEST_ESCALATED" => NotificationKind::Escalation,
+        "REQUEST_EXPIRED" => NotificationKind::Expired,
+        _ => return Ok(None),
+    };
+    let data: Value = serde_json::from_str(&event.data)?;
+    let text = |key: &str| data[key].as_str().map(str::to_owned);
+    let step = |key: &str| data[key].as_i64().and_then(|i| i32::try_from(i).ok());
+    Ok(Some(match kind {
+        NotificationKind::ApprovalWaiting => Notice {
+            kind,
+            step: step("step"),
+            roles: text("role").into_iter().collect(),
+            due: time(&data["dueAt"]),
+        },
+        NotificationKind::Escalation => Notice {
+            kind,
+            step: step("step"),
+            roles: text("toRole").into_iter().collect(),
+            due: time(&data["dueAt"]),
+        },
+        _ => {
+            // Whoever could have decided the step that was open when it expired.
+            let open = step("openStep");
+            let steps = requests::steps(conn, request_id).await?;
+            let roles = steps
+                .iter()
+                .filter(|s| Some(s.idx) == open)
+                .flat_map(|s| std::iter::once(s.role.clone()).chain(s.escalated_to.clone()))
+                .collect();
+            Notice {
+                kind,
+                step: open,
+                roles,
+                due: None,
+            }
+        }
+    }))
+}
+
+/// Writes the notifications `events` cause, in their transaction (called by `audit::append`).
+pub(crate) async fn enqueue(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    events: &[audit_event::Model],
+) -> AppResult<()> {
+    let mut configs: HashMap<String, Vec<ChannelConfig>> = HashMap::new();
+    let mut rows = Vec::new();
+    let queued = now();
+    for event in events {
+        let (Some(request_id), Some(key)) = (event.request_id, event.workflow_key.as_deref())
+        else {
+            continue;
+        };
+        if !matches!(
+            event.event_type.as_str(),
+            "STEP_OPENED" | "REQUEST_ESCALATED" | "REQUEST_EXPIRED"
+        ) {
+            continue;
+        }
+        if !configs.contains_key(key) {
+            let found = workflows::get(conn, tenant, key).await?;
+            configs.insert(
+                key.to_owned(),
+                found.as_ref().map(channels).unwrap_or_default(),
+            );
+        }
+        let channel_configs = configs.get(key).cloned().unwrap_or_default();
+        if channel_configs.is_empty() {
+            continue;
+        }
+        let Some(notice) = notice(conn, event, request_id).await? else {
+            continue;
+        };
+        let submitter = approval_request::Entity::find_by_id(request_id)
+            .one(conn)
+            .await?
+            .map(|r| r.submitted_by);
+        // The people who may decide: active entries holding one of the roles, never the
+        // submitter (who may not decide its own action).
+        let mut people = Vec::new();
+        for role in &notice.roles {
+            for r in reviewers::with_role(conn, tenant, role).await? {
+                if Some(&r.subject) != submitter.as_ref()
+                    && !people
+                        .iter()
+                        .any(|p: &countersign_entity::reviewer::Model| p.subject == r.subject)
+                {
+                    people.push(r);
+                }
+            }
+        }
+        for config in &channel_configs {
+            let mut recipients: Vec<(String, Option<String>)> = Vec::new();
+            match config.kind {
+                NotificationChannel::Email => {
+                    for p in &people {
+                        if let Some(email) = &p.email {
+                            recipients.push((email.clone(), Some(p.subject.clone())));
+                        }
+                    }
+                    for email in &config.emails {
+                        if !recipients
+                            .iter()
+                            .any(|(e, _)| e.eq_ignore_ascii_case(email))
+                        {
+                            recipients.push((email.clone(), None));
+                        }
+                    }
+                }
+                NotificationChannel::Slack => {
+                    if let Some(channel) = &config.slack_channel {
+                        recipients.push((channel.clone(), None));
+                    }
+                }
+            }
+            let reminder_at = match (notice.kind, notice.due, config.remind_before_ms) {
+                (
+                    NotificationKind::ApprovalWaiting | NotificationKind::Escalation,
+                    Some(due),
+                    Some(before),
+                ) => Some(due - Duration::milliseconds(before)).filter(|at| *at > queued),
+                _ => None,
+            };
+            for (recipient, subject) in recipients {
+                let mut kinds = vec![(notice.kind, queued)];
+                if let Some(at) = reminder_at {
+                    kinds.push((NotificationKind::Reminder, at));
+                }
+                for (kind, due) in kinds {
+                    rows.push(row(
+                        tenant,
+                        request_id,
+                        notice.step,
+                        kind,
+                        config.kind,
+                        &recipient,
+                        subject.clone(),
+                        due,
+                        queued,
+                    ));
+                }
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    notification::Entity::insert_many(rows.into_iter().map(|r| r.into_active_model().reset_all()))
+        .on_conflict_do_nothing_on([notification::Column::DedupeKey])
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    tenant: &str,
+    request_id: Uuid,
+    step: Option<i32>,
+    kind: NotificationKind,
+    channel: NotificationChannel,
+    recipient: &str,
+    reviewer_subject: Option<String>,
+    due: DateTime<Utc>,
+    queued: DateTime<Utc>,
+) -> notification::Model {
+    let step_text = step.map_or_else(|| "-".to_owned(), |s| s.to_string());
+    let dedupe_key = format!(
+        "{}:{step_text}:{}:{}:{}",
+        request_id.simple(),
+        sea_orm::ActiveEnum::to_value(&kind),
+        sea_orm::ActiveEnum::to_value(&channel),
+        recipient.to_ascii_lowercase()
+    );
+    // Keys longer than an index likes are hashed; the hash is as unique.
+    let dedupe_key = if dedupe_key.len() > 200 {
+        crate::domain::audit::content_hash(&json!(dedupe_key)).unwrap_or(dedupe_key)
+    } else {
+        dedupe_key
+    };
+    notification::Model {
+        id: Uuid::now_v7(),
+        tenant_id: tenant.to_owned(),
+        request_id,
+        step_idx: step,
+        kind,
+        channel,
+        recipient: recipient.to_owned(),
+        reviewer_subject,
+        dedupe_key,
+        status: NotificationStatus::Pending,
+        attempts: 0,
+        next_attempt_at: due,
+        claimed_until: None,
+        last_error: None,
+        external_ref: None,
+        created_at: queued,
+        sent_at: None,
+    }
+}
