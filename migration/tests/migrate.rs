@@ -65,6 +65,7 @@ async fn exercise(db: &DatabaseConnection) -> TestResult {
             "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
         )),
         webhook_max_attempts: Some(8),
+        notification_channels: Some(r#"[{"kind":"EMAIL","emails":["a@example.com"]}]"#.to_owned()),
     };
     let got = wf
         .clone()
