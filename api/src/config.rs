@@ -109,6 +109,16 @@ pub struct Settings {
     /// The base URL people reach this server at (`COUNTERSIGN_PUBLIC_URL`), e.g.
     /// `https://countersign.example.com`: links in notifications point there.
     pub public_url: Option<String>,
+    /// The Slack app's bot token (`COUNTERSIGN_SLACK_BOT_TOKEN`, `xoxb-…`): posts and updates
+    /// messages, opens the reject dialog.
+    #[serde(skip_serializing)]
+    pub slack_bot_token: Option<SecretString>,
+    /// The Slack app's signing secret (`COUNTERSIGN_SLACK_SIGNING_SECRET`): interactions are
+    /// verified with it before anything is read.
+    #[serde(skip_serializing)]
+    pub slack_signing_secret: Option<SecretString>,
+    /// The Slack Web API base (`COUNTERSIGN_SLACK_API_URL`).
+    pub slack_api_url: String,
     /// The HMAC key that signs decision links (`COUNTERSIGN_LINK_SIGNING_KEY`, at least 32
     /// bytes); generated next to a SQLite database when unset.
     #[serde(skip_serializing)]
@@ -221,6 +231,9 @@ impl Default for Settings {
             mail_from: None,
             public_url: None,
             link_signing_key: None,
+            slack_bot_token: None,
+            slack_signing_secret: None,
+            slack_api_url: "https://slack.com/api".to_owned(),
             mcp_permission_workflow: None,
             mcp_permission_timeout_seconds: 60,
             events_poll_ms: 1000,

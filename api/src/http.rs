@@ -87,6 +87,11 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
                     "/links/{token}",
                     get(crate::pages::confirm).post(crate::pages::decide),
                 )
+                // Slack's buttons and dialogs (see `slack`).
+                .route(
+                    "/integrations/slack/interactions",
+                    axum::routing::post(crate::slack::interactions),
+                )
                 .with_state(app),
         )
         .layer(RequestBodyLimitLayer::new(max_body))
@@ -124,6 +129,7 @@ fn cors_layer(settings: &Settings) -> Option<CorsLayer> {
                 header::CONTENT_TYPE,
                 header::ACCEPT,
                 request_id.clone(),
+                HeaderName::from_static("x-countersign-client"),
             ])
             .expose_headers([request_id, header::CONTENT_DISPOSITION])
             .max_age(Duration::from_secs(600)),
@@ -613,7 +619,8 @@ async fn execute(
             }
         }
     }
-    let response = s.schema.execute(req.data(auth)).await;
+    let client = crate::graphql::ClientKind::of(headers);
+    let response = s.schema.execute(req.data(auth).data(client)).await;
     graphql_response(media, response)
 }
 

@@ -19,6 +19,7 @@ mod ops;
 mod pages;
 pub mod seed;
 mod server;
+mod slack;
 pub mod store;
 pub mod telemetry;
 mod ws;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub evaluator: domain::policy::Evaluator,
     /// Signs and checks email decision links (none when email is not configured).
     pub links: Option<domain::links::LinkSigner>,
+    /// The Slack Web API client (none when Slack is not configured).
+    pub slack: Option<slack::SlackClient>,
 }
 
 impl AppState {
@@ -186,6 +189,12 @@ impl Application {
             None => None,
         };
         let mailer = jobs::notifications::Mailer::from_settings(&settings, links.clone())?;
+        let slack = slack::SlackClient::from_settings(&settings)?;
+        if slack.is_some() && settings.public_url.is_none() {
+            anyhow::bail!(
+                "Slack is configured but COUNTERSIGN_PUBLIC_URL is not: links in messages need it"
+            );
+        }
         telemetry::install_metrics();
         let secret = resolve_jwt_secret(&settings)?;
         if let Some(file) = settings.jwt_secret_file() {
@@ -230,10 +239,21 @@ impl Application {
             )?)),
             None => None,
         };
-        let notifications = match (&mailer, settings.outbox_enabled) {
-            (Some(mailer), true) => Some(jobs::JobHandle::new(jobs::notifications::spawn(
+        let senders = jobs::notifications::Senders {
+            mail: mailer,
+            slack: slack.clone(),
+            public_url: settings
+                .public_url
+                .as_deref()
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_owned(),
+        };
+        let sends = senders.mail.is_some() || senders.slack.is_some();
+        let notifications = match (sends, settings.outbox_enabled) {
+            (true, true) => Some(jobs::JobHandle::new(jobs::notifications::spawn(
                 store.clone(),
-                mailer.clone(),
+                senders,
                 std::time::Duration::from_millis(settings.outbox_interval_ms.max(1)),
                 std::time::Duration::from_millis(settings.webhook_backoff_base_ms),
                 std::time::Duration::from_millis(settings.webhook_backoff_max_ms),
@@ -263,6 +283,7 @@ impl Application {
             shutdown,
             analytics,
             links,
+            slack,
         };
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);

@@ -190,6 +190,10 @@ pub enum NotificationKind {
     /// The request expired undecided.
     #[sea_orm(string_value = "EXPIRED")]
     Expired,
+    /// A Slack message about the step is brought up to date (a decision, an outcome): it shows
+    /// who decided, and its buttons are gone.
+    #[sea_orm(string_value = "MESSAGE_UPDATE")]
+    MessageUpdate,
 }
 
 /// The channel a notification goes through.

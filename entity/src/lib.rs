@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod policy_version;
 pub mod prelude;
 pub mod reviewer;
+pub mod slack_interaction;
 pub mod tenant;
 pub mod used_link;
 pub mod webhook_subscription;

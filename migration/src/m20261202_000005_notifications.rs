@@ -1,7 +1,8 @@
 //! Reviewers where they work: the tenant's reviewer directory (`reviewers`), each workflow's
 //! notification channels (`workflows.notification_channels`), the notifications written in the
 //! transaction of the event that causes them (`notifications`), and the decision links that
-//! were used (`used_links`), so a link works once.
+//! were used (`used_links`), so a link works once, and the signatures of Slack interactions
+//! already handled (`slack_interactions`), so a replayed one is refused.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -80,6 +81,15 @@ fn used_links() -> TableCreateStatement {
         .take()
 }
 
+fn slack_interactions() -> TableCreateStatement {
+    Table::create()
+        .table("slack_interactions")
+        // SHA-256 of the request's signature: one entry per signed payload.
+        .col(string("signature_hash").primary_key())
+        .col(timestamp_with_time_zone("received_at"))
+        .take()
+}
+
 fn index(name: &str, table: &str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(Alias::new(table));
@@ -98,6 +108,7 @@ impl MigrationTrait for Migration {
         manager.create_table(reviewers()).await?;
         manager.create_table(notifications()).await?;
         manager.create_table(used_links()).await?;
+        manager.create_table(slack_interactions()).await?;
         manager
             .alter_table(
                 Table::alter()
@@ -152,7 +163,12 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        for table in ["used_links", "notifications", "reviewers"] {
+        for table in [
+            "slack_interactions",
+            "used_links",
+            "notifications",
+            "reviewers",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).if_exists().take())
                 .await?;

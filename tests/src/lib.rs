@@ -3,6 +3,7 @@
 //! talks GraphQL to it over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod fake_slack;
 pub mod smtp;
 
 use std::future::Future;

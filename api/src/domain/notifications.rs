@@ -100,10 +100,36 @@ pub fn email_unavailable(settings: &Settings) -> Option<String> {
 }
 
 /// Why Slack cannot be used from this server, if it cannot.
-pub fn slack_unavailable(_settings: &Settings) -> Option<String> {
-    Some(
-        "Slack notifications are not available in this version of the server; use EMAIL".to_owned(),
-    )
+pub fn slack_unavailable(settings: &Settings) -> Option<String> {
+    let missing: Vec<&str> = [
+        (
+            "COUNTERSIGN_SLACK_BOT_TOKEN",
+            settings.slack_bot_token.is_none(),
+        ),
+        (
+            "COUNTERSIGN_SLACK_SIGNING_SECRET",
+            settings.slack_signing_secret.is_none(),
+        ),
+        ("COUNTERSIGN_PUBLIC_URL", settings.public_url.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(name, missing)| missing.then_some(name))
+    .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "Slack notifications need {} set on the server",
+            missing.join(", ")
+        )
+    })
+}
+
+/// A Slack channel id: `C…`, `G…` (private) or `D…`, capital letters and digits.
+pub fn valid_slack_channel(id: &str) -> bool {
+    (2..=32).contains(&id.len())
+        && id.starts_with(['C', 'G', 'D'])
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 fn check_channels(settings: &Settings, input: Vec<ChannelInput>) -> AppResult<Vec<ChannelConfig>> {
@@ -167,6 +193,27 @@ fn check_channels(settings: &Settings, input: Vec<ChannelInput>) -> AppResult<Ve
             NotificationChannel::Slack => {
                 if let Some(why) = slack_unavailable(settings) {
                     return Err(AppError::bad_input(&path("kind"), why));
+                }
+                match c.slack_channel.as_deref() {
+                    Some(id) if valid_slack_channel(id) => {}
+                    Some(id) => {
+                        return Err(AppError::bad_input(
+                            &path("slackChannel"),
+                            format!("{id:?} is not a Slack channel id (such as \"C0123ABCD\")"),
+                        ));
+                    }
+                    None => {
+                        return Err(AppError::bad_input(
+                            &path("slackChannel"),
+                            "a SLACK channel needs slackChannel, the channel's id",
+                        ));
+                    }
+                }
+                if !emails.is_empty() {
+                    return Err(AppError::bad_input(
+                        &path("emails"),
+                        "a SLACK channel has no emails",
+                    ));
                 }
             }
         }
@@ -269,6 +316,17 @@ pub async fn of_request(
         .await?)
 }
 
+/// Events after which a Slack message about the request no longer shows the truth.
+const UPDATES_SLACK: [&str; 7] = [
+    "APPROVAL_RECORDED",
+    "STEP_APPROVED",
+    "REQUEST_REJECTED",
+    "REQUEST_EXPIRED",
+    "REQUEST_CANCELLED",
+    "REQUEST_ESCALATED",
+    "REQUEST_APPROVED",
+];
+
 /// What an audit event asks to be told, and to whom (by role).
 struct Notice {
     kind: NotificationKind,
@@ -341,10 +399,13 @@ pub(crate) async fn enqueue(
         else {
             continue;
         };
-        if !matches!(
-            event.event_type.as_str(),
+        let kind = event.event_type.as_str();
+        let notifies = matches!(
+            kind,
             "STEP_OPENED" | "REQUEST_ESCALATED" | "REQUEST_EXPIRED"
-        ) {
+        );
+        let moves_on = UPDATES_SLACK.contains(&kind);
+        if !notifies && !moves_on {
             continue;
         }
         if !configs.contains_key(key) {
@@ -356,6 +417,32 @@ pub(crate) async fn enqueue(
         }
         let channel_configs = configs.get(key).cloned().unwrap_or_default();
         if channel_configs.is_empty() {
+            continue;
+        }
+        // The Slack messages about the request are brought up to date (who decided, no
+        // buttons once the step is closed); one update per event, sent after the messages.
+        if moves_on {
+            for config in &channel_configs {
+                if let (NotificationChannel::Slack, Some(channel)) =
+                    (config.kind, &config.slack_channel)
+                {
+                    let mut update = row(
+                        tenant,
+                        request_id,
+                        None,
+                        NotificationKind::MessageUpdate,
+                        NotificationChannel::Slack,
+                        channel,
+                        None,
+                        queued,
+                        queued,
+                    );
+                    update.dedupe_key = format!("{}:{}", update.dedupe_key, event.seq);
+                    rows.push(update);
+                }
+            }
+        }
+        if !notifies {
             continue;
         }
         let Some(notice) = notice(conn, event, request_id).await? else {

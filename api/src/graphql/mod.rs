@@ -92,6 +92,34 @@ pub fn build_schema(state: AppState) -> AppSchema {
     .finish()
 }
 
+/// Which client sent the operation, as it says (`X-Countersign-Client: console` is the web
+/// console): recorded as the channel of its decisions. Informational, never a permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKind {
+    /// Any API client.
+    Api,
+    /// The web console.
+    Console,
+}
+
+impl ClientKind {
+    /// The kind named by a request's headers.
+    pub fn of(headers: &axum::http::HeaderMap) -> ClientKind {
+        match headers.get("x-countersign-client").map(|v| v.as_bytes()) {
+            Some(b"console") => ClientKind::Console,
+            _ => ClientKind::Api,
+        }
+    }
+}
+
+/// The channel a decision made in this operation records.
+pub(crate) fn via(ctx: &Context<'_>) -> crate::domain::lifecycle::Via {
+    match ctx.data_opt::<ClientKind>() {
+        Some(ClientKind::Console) => crate::domain::lifecycle::Via::Console,
+        _ => crate::domain::lifecycle::Via::Api,
+    }
+}
+
 /// Accessors every resolver uses.
 pub(crate) trait ContextExt {
     /// The shared state.

@@ -53,6 +53,8 @@ pub enum Kind {
     Escalation,
     /// The request expired undecided.
     Expired,
+    /// A Slack message about it was brought up to date.
+    MessageUpdate,
 }
 
 impl From<NotificationKind> for Kind {
@@ -62,6 +64,7 @@ impl From<NotificationKind> for Kind {
             NotificationKind::Reminder => Kind::Reminder,
             NotificationKind::Escalation => Kind::Escalation,
             NotificationKind::Expired => Kind::Expired,
+            NotificationKind::MessageUpdate => Kind::MessageUpdate,
         }
     }
 }

@@ -140,7 +140,7 @@ pub struct DecideInput {
 }
 
 impl DecideInput {
-    fn into_domain(self, base: &str) -> AppResult<lifecycle::DecideInput> {
+    fn into_domain(self, base: &str, via: lifecycle::Via) -> AppResult<lifecycle::DecideInput> {
         Ok(lifecycle::DecideInput {
             request_id: parse_id(&self.request_id, &format!("{base}.requestId"))?,
             decision: self.decision.into(),
@@ -149,7 +149,7 @@ impl DecideInput {
             reason_code: self.reason_code,
             comment: self.comment,
             expected_step: None,
-            via: lifecycle::Via::Api,
+            via,
         })
     }
 }
@@ -312,7 +312,7 @@ impl RequestMutation {
     /// Approves (optionally with an edited action) or rejects the open step of a request.
     async fn decide(&self, ctx: &Context<'_>, input: DecideInput) -> ApiResult<ApprovalRequest> {
         let p = ctx.principal()?;
-        let input = input.into_domain("input")?;
+        let input = input.into_domain("input", super::via(ctx))?;
         Ok(ApprovalRequest(
             lifecycle::decide(&ctx.state()?.store, p, input, "input").await?,
         ))
@@ -337,7 +337,7 @@ impl RequestMutation {
         for (i, input) in inputs.into_iter().enumerate() {
             let base = format!("inputs.{i}");
             let request_id = input.request_id.clone();
-            let outcome = match input.into_domain(&base) {
+            let outcome = match input.into_domain(&base, super::via(ctx)) {
                 Ok(input) => lifecycle::decide(store, p, input, &base).await,
                 Err(e) => Err(e),
             };

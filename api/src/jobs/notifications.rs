@@ -1,7 +1,8 @@
 //! The notification worker: claims due notifications (a lease per claim, `SKIP LOCKED`,
 //! `attempts` as the fence, like the outbox), checks they still apply, renders them from the
-//! request as it is now and sends them — email over SMTP with per-recipient decision links —
-//! then records the attempt. A failure is retried with backoff; a permanent refusal by the mail
+//! request as it is now and sends them — email over SMTP with per-recipient decision links, Slack
+//! messages with buttons, and updates of the Slack messages once the step moves on — then records
+//! the attempt. A failure is retried with backoff; a permanent refusal by the mail
 //! server, or running out of attempts, is FAILED. A reminder whose step was decided, or a notice
 //! for a reviewer who already decided or left the directory, is SKIPPED.
 
@@ -20,7 +21,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use secrecy::ExposeSecret;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 use uuid::Uuid;
@@ -30,6 +31,7 @@ use crate::domain::execution::backoff;
 use crate::domain::links::{DEFAULT_LIFETIME, LinkClaims, LinkSigner};
 use crate::domain::{request_view, requests, reviewers, workflows};
 use crate::error::{AppError, AppResult};
+use crate::slack::{self, SlackClient, SlackError};
 use crate::store::{Store, now};
 
 /// Attempts per notification before it fails.
@@ -46,7 +48,6 @@ const RECOMMENDATION_CHARS: usize = 500;
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
-    public_url: String,
     links: LinkSigner,
 }
 
@@ -72,10 +73,11 @@ impl Mailer {
             })?
             .parse::<Mailbox>()
             .map_err(|e| anyhow::anyhow!("COUNTERSIGN_MAIL_FROM is not an address: {e}"))?;
-        let public_url = settings
-            .public_url
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("COUNTERSIGN_SMTP_URL is set but COUNTERSIGN_PUBLIC_URL is not: links in emails need it"))?;
+        if settings.public_url.is_none() {
+            anyhow::bail!(
+                "COUNTERSIGN_SMTP_URL is set but COUNTERSIGN_PUBLIC_URL is not: links in emails need it"
+            );
+        }
         let links = links.ok_or_else(|| {
             anyhow::anyhow!(
                 "COUNTERSIGN_SMTP_URL is set but there is no link key: set COUNTERSIGN_LINK_SIGNING_KEY (at least 32 bytes)"
@@ -84,28 +86,52 @@ impl Mailer {
         Ok(Some(Mailer {
             transport,
             from,
-            public_url: public_url.trim_end_matches('/').to_owned(),
             links,
         }))
     }
 }
 
 /// Starts the worker; it sends what this server has channels for.
+/// The channels this server sends through.
+#[derive(Clone)]
+pub struct Senders {
+    /// Email, when configured.
+    pub mail: Option<Mailer>,
+    /// Slack, when configured.
+    pub slack: Option<SlackClient>,
+    /// `COUNTERSIGN_PUBLIC_URL`, for links to the console.
+    pub public_url: String,
+}
+
+impl Senders {
+    fn channels(&self) -> Vec<NotificationChannel> {
+        let mut channels = Vec::new();
+        if self.mail.is_some() {
+            channels.push(NotificationChannel::Email);
+        }
+        if self.slack.is_some() {
+            channels.push(NotificationChannel::Slack);
+        }
+        channels
+    }
+}
+
+/// Starts the worker; it sends through the channels it has.
 pub fn spawn(
     store: Store,
-    mailer: Mailer,
+    senders: Senders,
     interval: Duration,
     backoff_base: Duration,
     backoff_max: Duration,
 ) -> JoinHandle<()> {
-    let mailer = Arc::new(mailer);
+    let senders = Arc::new(senders);
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         tracing::info!("notification worker started");
         loop {
             ticker.tick().await;
-            let claims = match claim_due(&store, now(), BATCH).await {
+            let claims = match claim_due(&store, &senders.channels(), now(), BATCH).await {
                 Ok(claims) => claims,
                 Err(e) => {
                     tracing::error!(error = %e, "claiming notifications failed");
@@ -113,7 +139,7 @@ pub fn spawn(
                 }
             };
             for claim in claims {
-                let outcome = send(&store, &mailer, &claim).await;
+                let outcome = send(&store, &senders, &claim).await;
                 if let Err(e) = record(&store, &claim, outcome, backoff_base, backoff_max).await {
                     tracing::error!(notification_id = %claim.id, error = %e, "recording a notification attempt failed");
                 }
@@ -122,10 +148,10 @@ pub fn spawn(
     })
 }
 
-fn claimable(now: DateTime<Utc>) -> Condition {
+fn claimable(channels: &[NotificationChannel], now: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(notification::Column::Status.eq(NotificationStatus::Pending))
-        .add(notification::Column::Channel.eq(NotificationChannel::Email))
+        .add(notification::Column::Channel.is_in(channels.iter().copied()))
         .add(notification::Column::NextAttemptAt.lte(now))
         .add(
             Condition::any()
@@ -136,13 +162,14 @@ fn claimable(now: DateTime<Utc>) -> Condition {
 
 async fn claim_due(
     store: &Store,
+    channels: &[NotificationChannel],
     now: DateTime<Utc>,
     limit: u64,
 ) -> AppResult<Vec<notification::Model>> {
     let candidates: Vec<Uuid> = notification::Entity::find()
         .select_only()
         .column(notification::Column::Id)
-        .filter(claimable(now))
+        .filter(claimable(channels, now))
         .order_by_asc(notification::Column::NextAttemptAt)
         .limit(limit)
         .into_tuple()
@@ -154,7 +181,7 @@ async fn claim_due(
     for id in candidates {
         let txn = store.begin().await?;
         let Some(row) = notification::Entity::find_by_id(id)
-            .filter(claimable(now))
+            .filter(claimable(channels, now))
             .lock_with_behavior(LockType::NoKeyUpdate, LockBehavior::SkipLocked)
             .one(&*txn)
             .await?
@@ -188,23 +215,49 @@ enum Outcome {
     Sent(String),
     /// Did not apply any more.
     Skipped(String),
-    /// Failed; `permanent` when retrying cannot help.
-    Failed { error: String, permanent: bool },
+    /// Failed; `permanent` when retrying cannot help; `after` when the channel said when.
+    Failed {
+        error: String,
+        permanent: bool,
+        after: Option<Duration>,
+    },
 }
 
-async fn send(store: &Store, mailer: &Mailer, n: &notification::Model) -> Outcome {
-    match render_and_send(store, mailer, n).await {
+fn failed(error: String, permanent: bool) -> Outcome {
+    Outcome::Failed {
+        error,
+        permanent,
+        after: None,
+    }
+}
+
+impl From<SlackError> for Outcome {
+    fn from(e: SlackError) -> Self {
+        match e {
+            SlackError::Temporary { error, retry_after } => Outcome::Failed {
+                error,
+                permanent: false,
+                after: retry_after,
+            },
+            SlackError::Permanent(error) => failed(error, true),
+        }
+    }
+}
+
+async fn send(store: &Store, senders: &Senders, n: &notification::Model) -> Outcome {
+    let sent = match n.kind {
+        NotificationKind::MessageUpdate => update_slack(store, senders, n).await,
+        _ => render_and_send(store, senders, n).await,
+    };
+    match sent {
         Ok(outcome) => outcome,
-        Err(e) => Outcome::Failed {
-            error: e.to_string(),
-            permanent: false,
-        },
+        Err(e) => failed(e.to_string(), false),
     }
 }
 
 async fn render_and_send(
     store: &Store,
-    mailer: &Mailer,
+    senders: &Senders,
     n: &notification::Model,
 ) -> AppResult<Outcome> {
     let db = store.db();
@@ -253,6 +306,32 @@ async fn render_and_send(
     let workflow_name = workflows::get(db, &request.tenant_id, &request.workflow_key)
         .await?
         .map_or_else(|| request.workflow_key.clone(), |w| w.name);
+    if n.channel == NotificationChannel::Slack {
+        let Some(slack) = &senders.slack else {
+            return Ok(failed("Slack is not configured".into(), false));
+        };
+        let (_, intro) = intro(n.kind, &view);
+        let (text, blocks) = slack::message(
+            &request.tenant_id,
+            &view,
+            &workflow_name,
+            &senders.public_url,
+            n.step_idx,
+            &intro,
+        );
+        let body = json!({ "channel": n.recipient, "text": text, "blocks": blocks, "unfurl_links": false });
+        return Ok(match slack.call("chat.postMessage", &body).await {
+            Ok(answer) => Outcome::Sent(format!(
+                "{} {}",
+                answer["channel"].as_str().unwrap_or(&n.recipient),
+                answer["ts"].as_str().unwrap_or_default()
+            )),
+            Err(e) => e.into(),
+        });
+    }
+    let Some(mailer) = &senders.mail else {
+        return Ok(failed("email is not configured".into(), false));
+    };
     // Decision links for a directory entry, bound to this version and step.
     let links = match (&reviewer, asks, open) {
         (Some(r), true, Some(step)) => {
@@ -272,7 +351,7 @@ async fn render_and_send(
                     decision,
                     exp,
                 });
-                format!("{}/links/{token}", mailer.public_url)
+                format!("{}/links/{token}", senders.public_url)
             };
             Some((
                 link(countersign_entity::enums::DecisionKind::Approve),
@@ -285,16 +364,16 @@ async fn render_and_send(
         n.kind,
         &view,
         &workflow_name,
-        &mailer.public_url,
+        &senders.public_url,
         links.as_ref(),
     );
     let to: Mailbox = match n.recipient.parse() {
         Ok(to) => to,
         Err(e) => {
-            return Ok(Outcome::Failed {
-                error: format!("{:?} is not an address: {e}", n.recipient),
-                permanent: true,
-            });
+            return Ok(failed(
+                format!("{:?} is not an address: {e}", n.recipient),
+                true,
+            ));
         }
     };
     let message_id = format!("<{}@countersign>", n.id.simple());
@@ -307,11 +386,84 @@ async fn render_and_send(
         .map_err(|e| AppError::internal(format!("building an email: {e}")))?;
     Ok(match mailer.transport.send(message).await {
         Ok(_) => Outcome::Sent(message_id),
-        Err(e) => Outcome::Failed {
-            permanent: e.is_permanent(),
-            error: e.to_string(),
-        },
+        Err(e) => failed(e.to_string(), e.is_permanent()),
     })
+}
+
+/// Brings every Slack message about the request in this channel up to date: who decided, the
+/// outcome, no buttons once the step is no longer open.
+async fn update_slack(
+    store: &Store,
+    senders: &Senders,
+    n: &notification::Model,
+) -> AppResult<Outcome> {
+    let Some(slack) = &senders.slack else {
+        return Ok(failed("Slack is not configured".into(), false));
+    };
+    let db = store.db();
+    let originals = notification::Entity::find()
+        .filter(notification::Column::RequestId.eq(n.request_id))
+        .filter(notification::Column::Channel.eq(NotificationChannel::Slack))
+        .filter(notification::Column::Recipient.eq(n.recipient.as_str()))
+        .filter(notification::Column::Kind.ne(NotificationKind::MessageUpdate))
+        .order_by_asc(notification::Column::CreatedAt)
+        .all(db)
+        .await?;
+    // A message still on its way is rendered as things stand when it leaves; an update before
+    // that could be overtaken by it, so it waits.
+    if originals
+        .iter()
+        .any(|o| o.status == NotificationStatus::Pending && o.next_attempt_at <= now())
+    {
+        return Ok(failed(
+            "waiting for the message to be sent first".into(),
+            false,
+        ));
+    }
+    let sent: Vec<&notification::Model> = originals
+        .iter()
+        .filter(|o| o.status == NotificationStatus::Sent && o.external_ref.is_some())
+        .collect();
+    if sent.is_empty() {
+        return Ok(Outcome::Skipped(
+            "no Slack message about it was sent".into(),
+        ));
+    }
+    let Some(request) = approval_request::Entity::find_by_id(n.request_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(Outcome::Skipped("the request is gone".into()));
+    };
+    let steps = requests::steps(db, request.id).await?;
+    let decisions = requests::decisions(db, request.id).await?;
+    let view = request_view::view(&request, &steps, &decisions)?;
+    let workflow_name = workflows::get(db, &request.tenant_id, &request.workflow_key)
+        .await?
+        .map_or_else(|| request.workflow_key.clone(), |w| w.name);
+    for original in sent {
+        let Some((channel, ts)) = original
+            .external_ref
+            .as_deref()
+            .and_then(|r| r.split_once(' '))
+        else {
+            continue;
+        };
+        let (_, intro) = intro(original.kind, &view);
+        let (text, blocks) = slack::message(
+            &request.tenant_id,
+            &view,
+            &workflow_name,
+            &senders.public_url,
+            original.step_idx,
+            &intro,
+        );
+        let body = json!({ "channel": channel, "ts": ts, "text": text, "blocks": blocks });
+        if let Err(e) = slack.call("chat.update", &body).await {
+            return Ok(e.into());
+        }
+    }
+    Ok(Outcome::Sent(String::new()))
 }
 
 async fn record(
@@ -337,12 +489,16 @@ async fn record(
             row.status = Set(NotificationStatus::Skipped);
             row.last_error = Set(Some(why));
         }
-        Outcome::Failed { error, permanent } => {
+        Outcome::Failed {
+            error,
+            permanent,
+            after,
+        } => {
             tracing::warn!(notification_id = %claim.id, attempts = claim.attempts, %error, "notification attempt failed");
             if permanent || claim.attempts >= MAX_ATTEMPTS {
                 row.status = Set(NotificationStatus::Failed);
             } else {
-                let delay = backoff(claim.attempts, base, max);
+                let delay = backoff(claim.attempts, base, max).max(after.unwrap_or_default());
                 row.next_attempt_at =
                     Set(at
                         + chrono::Duration::from_std(delay)
@@ -437,18 +593,11 @@ pub fn facts(view: &Value, workflow_name: &str) -> Vec<(&'static str, String)> {
     out
 }
 
-/// The email for a notification of `kind` about the request `view`.
-pub fn render(
-    kind: NotificationKind,
-    view: &Value,
-    workflow_name: &str,
-    public_url: &str,
-    links: Option<&(String, String)>,
-) -> Mail {
+/// The subject line and the first sentence of a notice of `kind`.
+fn intro(kind: NotificationKind, view: &Value) -> (String, String) {
     let title = view["title"].as_str().unwrap_or("an action");
-    let id = view["id"].as_str().unwrap_or_default();
     let due = when(&view["dueAt"]);
-    let (subject, intro) = match kind {
+    match kind {
         NotificationKind::ApprovalWaiting => (
             format!("Approval needed: {title}"),
             "An action proposed by an AI agent is waiting for your decision.".to_owned(),
@@ -470,7 +619,24 @@ pub fn render(
             format!("Expired without a decision: {title}"),
             "Nobody decided this action before it expired; it will not run.".to_owned(),
         ),
-    };
+        NotificationKind::MessageUpdate => (
+            format!("Update: {title}"),
+            "An action proposed by an AI agent, for the approval of this channel.".to_owned(),
+        ),
+    }
+}
+
+/// The email for a notification of `kind` about the request `view`.
+pub fn render(
+    kind: NotificationKind,
+    view: &Value,
+    workflow_name: &str,
+    public_url: &str,
+    links: Option<&(String, String)>,
+) -> Mail {
+    let title = view["title"].as_str().unwrap_or("an action");
+    let id = view["id"].as_str().unwrap_or_default();
+    let (subject, intro) = intro(kind, view);
     let console = format!("{public_url}/requests/{id}");
     let facts = facts(view, workflow_name);
     let action = serde_json::to_string_pretty(&view["finalAction"]).unwrap_or_default();

@@ -197,7 +197,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.ends_with("report the outcome with report_execution."),
+            text.ends_with("report the outcome with report_execution. Request r1."),
             "{text}"
         );
         assert!(summary(&approved, Runner::Webhook).contains("do not run it yourself"));
@@ -209,13 +209,12 @@ mod tests {
         });
         assert_eq!(
             summary(&rejected, Runner::Agent),
-            "Rejected by rita with reason \"wrong_amount\" (too much): do not run this action."
+            "Rejected by rita with reason \"wrong_amount\" (too much): do not run this action. Request r1."
         );
-        let by_policy =
-            json!({ "status": "REJECTED", "route": "REJECT", "matchedRule": "too-big" });
+        let by_policy = json!({ "id": "r2", "status": "REJECTED", "route": "REJECT", "matchedRule": "too-big" });
         assert_eq!(
             summary(&by_policy, Runner::Agent),
-            "Rejected by policy rule \"too-big\": do not run this action."
+            "Rejected by policy rule \"too-big\": do not run this action. Request r2."
         );
     }
 }

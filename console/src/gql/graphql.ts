@@ -814,6 +814,8 @@ export type NotificationKind =
   | 'ESCALATION'
   /** The request expired undecided. */
   | 'EXPIRED'
+  /** A Slack message about it was brought up to date. */
+  | 'MESSAGE_UPDATE'
   /** The step is due soon. */
   | 'REMINDER';
 

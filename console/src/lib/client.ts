@@ -39,7 +39,12 @@ export function createApiClient(token: string): { client: Client; ws: WsClient }
     // POST for everything: queries stay out of URLs (and out of proxies' access logs).
     preferGetMethod: false,
     fetchOptions: () => ({
-      headers: { Authorization: `Bearer ${getToken() ?? token}`, Accept: 'application/graphql-response+json, application/json' },
+      headers: {
+        Authorization: `Bearer ${getToken() ?? token}`,
+        Accept: 'application/graphql-response+json, application/json',
+        // Recorded as the channel of decisions made here ("console"); never a permission.
+        'X-Countersign-Client': 'console',
+      },
     }),
     exchanges: [
       mapExchange({

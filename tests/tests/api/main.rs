@@ -28,6 +28,7 @@ mod regressions;
 mod scheduler;
 mod seed;
 mod segregation;
+mod slack;
 mod subscriptions;
 mod validation;
 mod wsclient;
