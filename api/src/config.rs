@@ -188,11 +188,13 @@ pub enum LogFormat {
 }
 
 /// Keys that are settings but are never serialised (secrets), so the known-key list names them.
-const SECRET_KEYS: [&str; 4] = [
+const SECRET_KEYS: [&str; 6] = [
     "jwt_secret",
     "metrics_token",
     "smtp_url",
     "link_signing_key",
+    "slack_bot_token",
+    "slack_signing_secret",
 ];
 
 impl Default for Settings {

@@ -204,8 +204,13 @@ impl Application {
         // With an identity provider's key set: the first fetch, then a periodic refresh.
         let key_refresh = tokens.start().await.map(jobs::JobHandle::new);
         let store = connect(&settings, settings.migrate).await?;
-        // A workflow with channels this server cannot serve would silently notify nobody.
-        let unserved = domain::notifications::unserved_channels(store.db(), &settings).await?;
+        // A workflow with channels this server cannot serve would silently notify nobody. (A
+        // database still waiting for its migrations has no channels to check yet.)
+        let unserved = if pending_migrations(&store).await.is_ok_and(|n| n == 0) {
+            domain::notifications::unserved_channels(store.db(), &settings).await?
+        } else {
+            Vec::new()
+        };
         if !unserved.is_empty() {
             anyhow::bail!(
                 "notification channels are configured that this server cannot send to: {}",

@@ -161,10 +161,20 @@ fn button_value(tenant: &str, view: &Value, step: i32) -> String {
 }
 
 fn mrkdwn(text: &str) -> String {
-    // Slack's escaping: &, <, > only.
+    // Slack's escaping: &, <, > only (so `<!channel>` or `<url|label>` from an agent stay text).
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// At most `max` characters, with an ellipsis when cut (Slack refuses longer texts).
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// Where a step stands, for the line under the facts; `None` while it is open and pending
@@ -233,7 +243,7 @@ pub fn message(
     let mut fields: Vec<Value> = facts(view, workflow_name)
         .into_iter()
         .filter(|(label, _)| *label != "AI recommendation")
-        .map(|(label, value)| json!({ "type": "mrkdwn", "text": format!("*{label}*\n{}", mrkdwn(&value)) }))
+        .map(|(label, value)| json!({ "type": "mrkdwn", "text": cut(&format!("*{label}*\n{}", mrkdwn(&value)), 1900) }))
         .collect();
     fields.truncate(10); // Slack's limit for a section's fields
     let mut blocks = vec![
@@ -264,7 +274,7 @@ pub fn message(
                 .filter_map(|d| d["actor"].as_str())
                 .collect::<Vec<_>>();
             if !approvals.is_empty() {
-                blocks.push(json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": format!("Approved so far by {}", approvals.join(", ")) }] }));
+                blocks.push(json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": cut(&mrkdwn(&format!("Approved so far by {}", approvals.join(", "))), 1900) }] }));
             }
             let value = button_value(tenant, view, step);
             blocks.push(json!({
@@ -284,10 +294,13 @@ pub fn message(
         (None, None) => {}
     }
     blocks.push(json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": format!("<{public_url}/requests/{id}|Open in Countersign>") }] }));
-    let text = match &line {
-        Some(line) => format!("{title}: {line}"),
-        None => format!("{intro} {title}"),
-    };
+    let text = cut(
+        &mrkdwn(&match &line {
+            Some(line) => format!("{title}: {line}"),
+            None => format!("{intro} {title}"),
+        }),
+        3000,
+    );
     (text, Value::Array(blocks))
 }
 
@@ -306,7 +319,7 @@ pub fn verify_signature(
     let ts: i64 = timestamp
         .parse()
         .map_err(|_| "a timestamp that is not a number")?;
-    if (now.timestamp() - ts).abs() > SIGNATURE_WINDOW_SECS {
+    if now.timestamp().abs_diff(ts) > SIGNATURE_WINDOW_SECS.unsigned_abs() {
         return Err("a timestamp more than five minutes from now (a replay?)".into());
     }
     let hex_sig = signature
@@ -319,7 +332,8 @@ pub fn verify_signature(
     mac.update(body);
     mac.verify_slice(&given)
         .map_err(|_| "a signature that does not match".to_owned())?;
-    Ok(signature.to_owned())
+    // The MAC itself identifies the payload, however its hex was spelt.
+    Ok(hex::encode(given))
 }
 
 fn refuse(status: StatusCode, why: &str) -> Response {
@@ -610,6 +624,31 @@ mod tests {
         headers.insert("x-slack-request-timestamp", ts.to_string().parse().unwrap());
         headers.insert("x-slack-signature", sig.parse().unwrap());
         headers
+    }
+
+    #[test]
+    fn text_from_agents_cannot_ping_the_channel_or_forge_links() {
+        let view = json!({
+            "id": "r1", "version": 1, "title": "<!channel> refund",
+            "workflowKey": "refunds", "status": "PENDING",
+            "recommendation": "see <https://evil.example|the order>",
+            "steps": [{ "index": 0, "status": "OPEN" }], "decisions": [],
+        });
+        let (text, blocks) = message(
+            "acme",
+            &view,
+            "Refunds",
+            "https://cs.example",
+            Some(0),
+            "Waiting.",
+        );
+        assert!(text.contains("&lt;!channel&gt;"), "{text}");
+        let shown = blocks.to_string();
+        assert!(!shown.contains("<https://evil"), "{shown}");
+        assert!(
+            shown.contains("&lt;https://evil.example|the order&gt;"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -87,11 +87,20 @@ pub fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
     tracing::info_span!(
         "request",
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %loggable_path(request.uri().path()),
         request_id,
         subject = tracing::field::Empty,
         tenant = tracing::field::Empty,
     )
+}
+
+/// The path as logged: a decision link's token is a credential, so it never reaches the logs.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/links/") {
+        "/links/{token}"
+    } else {
+        path
+    }
 }
 
 /// Records an authenticated caller on the current (request) span.

@@ -333,56 +333,80 @@ struct Notice {
     step: Option<i32>,
     roles: Vec<String>,
     due: Option<DateTime<Utc>>,
+    /// A fresh copy of an earlier notice, because the request's version moved on and the
+    /// links of the earlier email no longer apply: email only, one per event.
+    reissue: bool,
 }
 
 fn time(value: &Value) -> Option<DateTime<Utc>> {
     value.as_str()?.parse().ok()
 }
 
-async fn notice(
+/// The roles that may decide the step `idx` of the request (its role and escalation role).
+async fn step_roles(
+    conn: &impl ConnectionTrait,
+    request_id: Uuid,
+    idx: Option<i32>,
+) -> AppResult<Vec<String>> {
+    Ok(requests::steps(conn, request_id)
+        .await?
+        .iter()
+        .filter(|s| Some(s.idx) == idx)
+        .flat_map(|s| std::iter::once(s.role.clone()).chain(s.escalated_to.clone()))
+        .collect())
+}
+
+async fn notices(
     conn: &impl ConnectionTrait,
     event: &audit_event::Model,
     request_id: Uuid,
-) -> AppResult<Option<Notice>> {
-    let kind = match event.event_type.as_str() {
-        "STEP_OPENED" => NotificationKind::ApprovalWaiting,
-        "REQUEST_ESCALATED" => NotificationKind::Escalation,
-        "REQUEST_EXPIRED" => NotificationKind::Expired,
-        _ => return Ok(None),
-    };
+) -> AppResult<Vec<Notice>> {
     let data: Value = serde_json::from_str(&event.data)?;
     let text = |key: &str| data[key].as_str().map(str::to_owned);
     let step = |key: &str| data[key].as_i64().and_then(|i| i32::try_from(i).ok());
-    Ok(Some(match kind {
-        NotificationKind::ApprovalWaiting => Notice {
-            kind,
+    Ok(match event.event_type.as_str() {
+        "STEP_OPENED" => vec![Notice {
+            kind: NotificationKind::ApprovalWaiting,
             step: step("step"),
             roles: text("role").into_iter().collect(),
             due: time(&data["dueAt"]),
-        },
-        NotificationKind::Escalation => Notice {
-            kind,
+            reissue: false,
+        }],
+        // One approval towards a quorum: the others still waiting get links for the new version.
+        "APPROVAL_RECORDED" => vec![Notice {
+            kind: NotificationKind::ApprovalWaiting,
             step: step("step"),
-            roles: text("toRole").into_iter().collect(),
-            due: time(&data["dueAt"]),
-        },
-        _ => {
-            // Whoever could have decided the step that was open when it expired.
-            let open = step("openStep");
-            let steps = requests::steps(conn, request_id).await?;
-            let roles = steps
-                .iter()
-                .filter(|s| Some(s.idx) == open)
-                .flat_map(|s| std::iter::once(s.role.clone()).chain(s.escalated_to.clone()))
-                .collect();
+            roles: step_roles(conn, request_id, step("step")).await?,
+            due: None,
+            reissue: true,
+        }],
+        // The escalation role is told; the step's own role may still decide, with new links.
+        "REQUEST_ESCALATED" => vec![
             Notice {
-                kind,
-                step: open,
-                roles,
+                kind: NotificationKind::Escalation,
+                step: step("step"),
+                roles: text("toRole").into_iter().collect(),
+                due: time(&data["dueAt"]),
+                reissue: false,
+            },
+            Notice {
+                kind: NotificationKind::ApprovalWaiting,
+                step: step("step"),
+                roles: text("role").into_iter().collect(),
                 due: None,
-            }
-        }
-    }))
+                reissue: true,
+            },
+        ],
+        // Whoever could have decided the step that was open when it expired.
+        "REQUEST_EXPIRED" => vec![Notice {
+            kind: NotificationKind::Expired,
+            step: step("openStep"),
+            roles: step_roles(conn, request_id, step("openStep")).await?,
+            due: None,
+            reissue: false,
+        }],
+        _ => Vec::new(),
+    })
 }
 
 /// Writes the notifications `events` cause, in their transaction (called by `audit::append`).
@@ -392,7 +416,7 @@ pub(crate) async fn enqueue(
     events: &[audit_event::Model],
 ) -> AppResult<()> {
     let mut configs: HashMap<String, Vec<ChannelConfig>> = HashMap::new();
-    let mut rows = Vec::new();
+    let mut rows: Vec<notification::Model> = Vec::new();
     let queued = now();
     for event in events {
         let (Some(request_id), Some(key)) = (event.request_id, event.workflow_key.as_deref())
@@ -402,7 +426,7 @@ pub(crate) async fn enqueue(
         let kind = event.event_type.as_str();
         let notifies = matches!(
             kind,
-            "STEP_OPENED" | "REQUEST_ESCALATED" | "REQUEST_EXPIRED"
+            "STEP_OPENED" | "APPROVAL_RECORDED" | "REQUEST_ESCALATED" | "REQUEST_EXPIRED"
         );
         let moves_on = UPDATES_SLACK.contains(&kind);
         if !notifies && !moves_on {
@@ -423,98 +447,118 @@ pub(crate) async fn enqueue(
         // buttons once the step is closed); one update per event, sent after the messages.
         if moves_on {
             for config in &channel_configs {
-                if let (NotificationChannel::Slack, Some(channel)) =
+                let (NotificationChannel::Slack, Some(channel)) =
                     (config.kind, &config.slack_channel)
-                {
-                    let mut update = row(
-                        tenant,
-                        request_id,
-                        None,
-                        NotificationKind::MessageUpdate,
-                        NotificationChannel::Slack,
-                        channel,
-                        None,
-                        queued,
-                        queued,
-                    );
-                    update.dedupe_key = format!("{}:{}", update.dedupe_key, event.seq);
-                    rows.push(update);
+                else {
+                    continue;
+                };
+                if !posted_to_slack(conn, &rows, request_id, channel).await? {
+                    continue;
                 }
+                let mut update = row(
+                    tenant,
+                    request_id,
+                    None,
+                    NotificationKind::MessageUpdate,
+                    NotificationChannel::Slack,
+                    channel,
+                    None,
+                    queued,
+                    queued,
+                );
+                update.dedupe_key = format!("{}:{}", update.dedupe_key, event.seq);
+                rows.push(update);
             }
         }
         if !notifies {
             continue;
         }
-        let Some(notice) = notice(conn, event, request_id).await? else {
-            continue;
-        };
-        let submitter = approval_request::Entity::find_by_id(request_id)
+        let request = approval_request::Entity::find_by_id(request_id)
             .one(conn)
+            .await?;
+        let submitter = request.as_ref().map(|r| r.submitted_by.clone());
+        // Whoever decided a step of the request may not decide another: never asked again.
+        let decided: Vec<String> = requests::decisions(conn, request_id)
             .await?
-            .map(|r| r.submitted_by);
-        // The people who may decide: active entries holding one of the roles, never the
-        // submitter (who may not decide its own action).
-        let mut people = Vec::new();
-        for role in &notice.roles {
-            for r in reviewers::with_role(conn, tenant, role).await? {
-                if Some(&r.subject) != submitter.as_ref()
-                    && !people
-                        .iter()
-                        .any(|p: &countersign_entity::reviewer::Model| p.subject == r.subject)
-                {
-                    people.push(r);
-                }
-            }
-        }
-        for config in &channel_configs {
-            let mut recipients: Vec<(String, Option<String>)> = Vec::new();
-            match config.kind {
-                NotificationChannel::Email => {
-                    for p in &people {
-                        if let Some(email) = &p.email {
-                            recipients.push((email.clone(), Some(p.subject.clone())));
-                        }
-                    }
-                    for email in &config.emails {
-                        if !recipients
-                            .iter()
-                            .any(|(e, _)| e.eq_ignore_ascii_case(email))
-                        {
-                            recipients.push((email.clone(), None));
-                        }
-                    }
-                }
-                NotificationChannel::Slack => {
-                    if let Some(channel) = &config.slack_channel {
-                        recipients.push((channel.clone(), None));
+            .into_iter()
+            .map(|d| d.actor)
+            .collect();
+        for notice in notices(conn, event, request_id).await? {
+            // The people who may decide: active entries holding one of the roles, never the
+            // submitter (who may not decide its own action).
+            let mut people: Vec<countersign_entity::reviewer::Model> = Vec::new();
+            for role in &notice.roles {
+                for r in reviewers::with_role(conn, tenant, role).await? {
+                    let asks = notice.kind != NotificationKind::Expired;
+                    if Some(&r.subject) != submitter.as_ref()
+                        && !(asks && decided.contains(&r.subject))
+                        && !people.iter().any(|p| p.subject == r.subject)
+                    {
+                        people.push(r);
                     }
                 }
             }
-            let reminder_at = match (notice.kind, notice.due, config.remind_before_ms) {
-                (
-                    NotificationKind::ApprovalWaiting | NotificationKind::Escalation,
-                    Some(due),
-                    Some(before),
-                ) => Some(due - Duration::milliseconds(before)).filter(|at| *at > queued),
-                _ => None,
-            };
-            for (recipient, subject) in recipients {
-                let mut kinds = vec![(notice.kind, queued)];
-                if let Some(at) = reminder_at {
-                    kinds.push((NotificationKind::Reminder, at));
+            for config in &channel_configs {
+                if notice.reissue && config.kind != NotificationChannel::Email {
+                    // Slack messages are updated in place instead.
+                    continue;
                 }
-                for (kind, due) in kinds {
-                    rows.push(row(
-                        tenant,
-                        request_id,
-                        notice.step,
-                        kind,
-                        config.kind,
-                        &recipient,
-                        subject.clone(),
-                        due,
-                        queued,
-                    ));
+                let mut recipients: Vec<(String, Option<String>)> = Vec::new();
+                match config.kind {
+                    NotificationChannel::Email => {
+                        for p in &people {
+                            if let Some(email) = &p.email {
+                                recipients.push((email.clone(), Some(p.subject.clone())));
+                            }
+                        }
+                        // Addresses outside the directory get no links to renew.
+                        if !notice.reissue {
+                            for email in &config.emails {
+                                if !recipients
+                                    .iter()
+                                    .any(|(e, _)| e.eq_ignore_ascii_case(email))
+                                {
+                                    recipients.push((email.clone(), None));
+                                }
+                            }
+                        }
+                    }
+                    NotificationChannel::Slack => {
+                        if let Some(channel) = &config.slack_channel {
+                            recipients.push((channel.clone(), None));
+                        }
+                    }
+                }
+                let reminder_at = match (notice.kind, notice.due, config.remind_before_ms) {
+                    (
+                        NotificationKind::ApprovalWaiting | NotificationKind::Escalation,
+                        Some(due),
+                        Some(before),
+                    ) => Some(due - Duration::milliseconds(before)).filter(|at| *at > queued),
+                    _ => None,
+                };
+                for (recipient, subject) in recipients {
+                    let mut kinds = vec![(notice.kind, queued)];
+                    if let Some(at) = reminder_at {
+                        kinds.push((NotificationKind::Reminder, at));
+                    }
+                    for (kind, due) in kinds {
+                        let mut n = row(
+                            tenant,
+                            request_id,
+                            notice.step,
+                            kind,
+                            config.kind,
+                            &recipient,
+                            subject.clone(),
+                            due,
+                            queued,
+                        );
+                        if notice.reissue {
+                            n.dedupe_key = format!("{}:{}", n.dedupe_key, event.seq);
+                        }
+                        rows.push(n);
+                    }
                 }
             }
         }
@@ -527,6 +571,33 @@ pub(crate) async fn enqueue(
         .exec_without_returning(conn)
         .await?;
     Ok(())
+}
+
+/// Whether a message about the request went (or is going) to this Slack channel: only then is
+/// there anything to update.
+async fn posted_to_slack(
+    conn: &impl ConnectionTrait,
+    pending: &[notification::Model],
+    request_id: Uuid,
+    channel: &str,
+) -> AppResult<bool> {
+    let is_post = |n: &notification::Model| {
+        n.request_id == request_id
+            && n.channel == NotificationChannel::Slack
+            && n.recipient == channel
+            && n.kind != NotificationKind::MessageUpdate
+    };
+    if pending.iter().any(is_post) {
+        return Ok(true);
+    }
+    Ok(notification::Entity::find()
+        .filter(notification::Column::RequestId.eq(request_id))
+        .filter(notification::Column::Channel.eq(NotificationChannel::Slack))
+        .filter(notification::Column::Recipient.eq(channel))
+        .filter(notification::Column::Kind.ne(NotificationKind::MessageUpdate))
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 #[allow(clippy::too_many_arguments)]

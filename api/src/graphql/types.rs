@@ -375,11 +375,19 @@ impl ApprovalRequest {
         let decisions = loader.load_one(self.0.id).await?.unwrap_or_default();
         Ok(decisions.into_iter().map(Decision).collect())
     }
-    /// Messages sent (or waiting) about it: channel, kind, recipient, status, attempts.
+    /// Messages sent (or waiting) about it: channel, kind, recipient, status, attempts (admin,
+    /// auditor: recipients are people's addresses).
     async fn notifications(
         &self,
         ctx: &Context<'_>,
     ) -> ApiResult<Vec<super::notifications::Notification>> {
+        let caller = ctx.principal()?;
+        if !caller.reads_everything() {
+            return Err(crate::error::AppError::Forbidden(
+                "notifications needs one of the roles: admin, auditor".into(),
+            )
+            .into());
+        }
         let state = ctx.state()?;
         Ok(
             crate::domain::notifications::of_request(state.store.db(), self.0.id)

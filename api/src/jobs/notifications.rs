@@ -139,6 +139,16 @@ pub fn spawn(
                 }
             };
             for claim in claims {
+                // Each send renews its own lease, so a batch that takes long never lets
+                // another replica send the same message meanwhile.
+                match renew(&store, &claim).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::error!(notification_id = %claim.id, error = %e, "renewing a notification lease failed");
+                        continue;
+                    }
+                }
                 let outcome = send(&store, &senders, &claim).await;
                 if let Err(e) = record(&store, &claim, outcome, backoff_base, backoff_max).await {
                     tracing::error!(notification_id = %claim.id, error = %e, "recording a notification attempt failed");
@@ -208,6 +218,25 @@ async fn claim_due(
     Ok(claims)
 }
 
+/// Extends the claim's lease from now; false when the claim is no longer this replica's.
+async fn renew(store: &Store, claim: &notification::Model) -> AppResult<bool> {
+    let at = now();
+    let until =
+        at + chrono::Duration::from_std(LEASE).map_err(|e| AppError::internal(e.to_string()))?;
+    let res = notification::Entity::update_many()
+        .set(notification::ActiveModel {
+            claimed_until: Set(Some(until)),
+            ..Default::default()
+        })
+        .filter(notification::Column::Id.eq(claim.id))
+        .filter(notification::Column::Attempts.eq(claim.attempts))
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
+        .filter(notification::Column::ClaimedUntil.gt(at))
+        .exec(store.db())
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 /// What became of one attempt.
 #[derive(Debug)]
 enum Outcome {
@@ -215,6 +244,8 @@ enum Outcome {
     Sent(String),
     /// Did not apply any more.
     Skipped(String),
+    /// Not yet: try again after this long, without counting an attempt.
+    Later(Duration),
     /// Failed; `permanent` when retrying cannot help; `after` when the channel said when.
     Failed {
         error: String,
@@ -293,12 +324,11 @@ async fn render_and_send(
     };
     if asks
         && let Some(r) = &reviewer
-        && decisions
-            .iter()
-            .any(|d| d.actor == r.subject && d.step_idx == n.step_idx)
+        && decisions.iter().any(|d| d.actor == r.subject)
     {
+        // One decision per person per request: whoever decided a step may not decide another.
         return Ok(Outcome::Skipped(format!(
-            "{} already decided this step",
+            "{} already decided this request",
             r.subject
         )));
     }
@@ -335,10 +365,15 @@ async fn render_and_send(
     // Decision links for a directory entry, bound to this version and step.
     let links = match (&reviewer, asks, open) {
         (Some(r), true, Some(step)) => {
+            // With the step's due time while it is ahead (an escalated step is past it: then
+            // the default lifetime), never after 72 hours or the request's own expiry.
+            let sent = now();
             let exp = step
                 .due_at
-                .unwrap_or_else(|| now() + DEFAULT_LIFETIME)
-                .min(now() + DEFAULT_LIFETIME)
+                .filter(|due| *due > sent)
+                .unwrap_or(sent + DEFAULT_LIFETIME)
+                .min(sent + DEFAULT_LIFETIME)
+                .min(request.expires_at.unwrap_or(sent + DEFAULT_LIFETIME))
                 .timestamp();
             let link = |decision| {
                 let token = mailer.links.sign(&LinkClaims {
@@ -410,15 +445,28 @@ async fn update_slack(
         .all(db)
         .await?;
     // A message still on its way is rendered as things stand when it leaves; an update before
-    // that could be overtaken by it, so it waits.
+    // that could be overtaken by it, so it waits (without using up attempts).
+    let at = now();
     if originals
         .iter()
-        .any(|o| o.status == NotificationStatus::Pending && o.next_attempt_at <= now())
+        .any(|o| o.status == NotificationStatus::Pending && o.next_attempt_at <= at)
     {
-        return Ok(failed(
-            "waiting for the message to be sent first".into(),
-            false,
-        ));
+        return Ok(Outcome::Later(Duration::from_secs(1)));
+    }
+    // One update of these messages at a time: two renders racing could leave the older one last.
+    let siblings = notification::Entity::find()
+        .filter(notification::Column::RequestId.eq(n.request_id))
+        .filter(notification::Column::Recipient.eq(n.recipient.as_str()))
+        .filter(notification::Column::Kind.eq(NotificationKind::MessageUpdate))
+        .filter(notification::Column::Status.eq(NotificationStatus::Pending))
+        .filter(notification::Column::Id.ne(n.id))
+        .all(db)
+        .await?;
+    if siblings
+        .iter()
+        .any(|s| s.claimed_until.is_some_and(|until| until > at))
+    {
+        return Ok(Outcome::Later(Duration::from_secs(1)));
     }
     let sent: Vec<&notification::Model> = originals
         .iter()
@@ -463,6 +511,27 @@ async fn update_slack(
             return Ok(e.into());
         }
     }
+    // The messages now show the state as it was read above: updates written before this one
+    // have nothing left to say.
+    let covered: Vec<Uuid> = siblings
+        .iter()
+        .filter(|s| s.created_at <= n.created_at && s.claimed_until.is_none_or(|u| u <= at))
+        .map(|s| s.id)
+        .collect();
+    if !covered.is_empty() {
+        notification::Entity::update_many()
+            .set(notification::ActiveModel {
+                status: Set(NotificationStatus::Skipped),
+                last_error: Set(Some(
+                    "covered by a later update of the same messages".into(),
+                )),
+                ..Default::default()
+            })
+            .filter(notification::Column::Id.is_in(covered))
+            .filter(notification::Column::Status.eq(NotificationStatus::Pending))
+            .exec(db)
+            .await?;
+    }
     Ok(Outcome::Sent(String::new()))
 }
 
@@ -488,6 +557,11 @@ async fn record(
         Outcome::Skipped(why) => {
             row.status = Set(NotificationStatus::Skipped);
             row.last_error = Set(Some(why));
+        }
+        Outcome::Later(delay) => {
+            row.attempts = Set(claim.attempts - 1);
+            row.next_attempt_at =
+                Set(at + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(1)));
         }
         Outcome::Failed {
             error,

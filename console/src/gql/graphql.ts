@@ -155,7 +155,10 @@ export type ApprovalRequest = {
   matchedRule?: Maybe<Scalars['String']['output']>;
   /** Model name. */
   model?: Maybe<Scalars['String']['output']>;
-  /** Messages sent (or waiting) about it: channel, kind, recipient, status, attempts. */
+  /**
+   * Messages sent (or waiting) about it: channel, kind, recipient, status, attempts (admin,
+   * auditor: recipients are people's addresses).
+   */
   notifications: Array<Notification>;
   /** The policy version that routed it. */
   policyVersion: Scalars['Int']['output'];

@@ -17,6 +17,7 @@ db_tests!(
     links_are_bound_to_their_step_reviewer_and_version,
     a_reminder_goes_out_once_before_the_due_time_and_an_outage_is_retried,
     directory_and_channels_are_checked_and_audited,
+    escalation_and_expiry_are_announced_by_mail_and_in_slack,
 );
 
 const PUBLIC_URL: &str = "https://countersign.example.com";
@@ -285,6 +286,10 @@ async fn links_are_bound_to_their_step_reviewer_and_version(app: &TestApp) {
     assert!(page.contains("waits for the other approvals"), "{page}");
     let (code, page) = get(app, &fred[0]).await;
     assert_eq!(code, 409, "{page}");
+    // ... so Fred is sent fresh links for the new version (and Fiona, who decided, is not).
+    let mails = sink.wait_for(4).await;
+    assert_eq!(to(&mails[3]), "fred@example.com", "{mails:?}");
+    let fresh = mails[3].links();
 
     // A reviewer taken out of the directory decides nothing, even with a fresh link.
     let q = "mutation($s: String!) { deactivateReviewer(subject: $s) { active } }";
@@ -294,6 +299,12 @@ async fn links_are_bound_to_their_step_reviewer_and_version(app: &TestApp) {
     assert_eq!(code, 403, "{page}");
     assert!(page.contains("not an active reviewer"), "{page}");
     assert_eq!(status(app, &id).await, "PENDING");
+
+    // Fred's fresh link completes the quorum.
+    let (code, page) = post(app, &fresh[0], &[]).await;
+    assert_eq!(code, 200, "{page}");
+    assert!(page.contains("It is approved"), "{page}");
+    assert_eq!(status(app, &id).await, "APPROVED");
     owned.cleanup().await;
 }
 
@@ -484,6 +495,18 @@ async fn directory_and_channels_are_checked_and_audited(app: &TestApp) {
         .gql(&rita, "{ reviewers { subject } }", json!({}))
         .await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    // Who was written to (people's addresses) is for admins and auditors only.
+    let id = submit(&mail, refund("refunds", "who-1", "200.00")).await["request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = mail
+        .gql(&agent(&mail), NOTIFICATIONS, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
 
     // Good changes are audited; reading them back.
     reviewer(&mail, "rita", &["support_agent"], true).await;
@@ -535,4 +558,155 @@ async fn directory_and_channels_are_checked_and_audited(app: &TestApp) {
         "{message}"
     );
     mail.cleanup().await;
+}
+
+async fn escalation_and_expiry_are_announced_by_mail_and_in_slack(app: &TestApp) {
+    use countersign::domain::links::{LinkClaims, key_file_for};
+    use countersign::domain::timeouts::{escalate_due, expire_due};
+    use countersign_tests::fake_slack::FakeSlack;
+
+    let sink = SmtpSink::start().await;
+    let fake = FakeSlack::start().await;
+    let (smtp, slack_url) = (sink.url.clone(), fake.url.clone());
+    // No link key given: on SQLite one is generated next to the database.
+    let sqlite = app.db_kind == countersign_tests::Db::Sqlite;
+    let owned = TestApp::spawn_with(app.db_kind, move |s| {
+        s.smtp_url = Some(SecretString::from(smtp));
+        s.mail_from = Some("approvals@example.com".to_owned());
+        s.public_url = Some(PUBLIC_URL.to_owned());
+        if !sqlite {
+            s.link_signing_key = Some(SecretString::from("link-key-for-tests-0123456789-abcdef"));
+        }
+        s.slack_bot_token = Some(SecretString::from("xoxb-test"));
+        s.slack_signing_secret = Some(SecretString::from("slack-secret"));
+        s.slack_api_url = slack_url;
+        s.scheduler_enabled = false;
+        s.outbox_interval_ms = 50;
+        s.webhook_backoff_base_ms = 50;
+        s.webhook_backoff_max_ms = 200;
+    })
+    .await
+    .unwrap();
+    let app = &owned;
+    if sqlite {
+        let db_file = app.state.settings.sqlite_file().unwrap();
+        assert!(
+            key_file_for(&db_file).exists(),
+            "the link key is kept next to the database"
+        );
+    }
+    create_workflow(
+        app,
+        "refunds",
+        json!({
+            "rules": [],
+            "default": { "route": "HUMAN", "steps": [ { "role": "support_agent", "sla": "PT1H" } ] },
+            "escalation": { "after": "PT1H", "toRole": "support_manager" },
+            "expireAfter": "P1D"
+        }),
+    )
+    .await;
+    reviewer(app, "rita", &["support_agent"], true).await;
+    reviewer(app, "mary", &["support_manager"], true).await;
+    app.data(
+        &admin(app),
+        CHANNELS,
+        json!({ "key": "refunds", "channels": [{ "kind": "EMAIL" }, { "kind": "SLACK", "slackChannel": "C0REFUNDS" }] }),
+    )
+    .await;
+
+    let id = submit(app, refund("refunds", "late-1", "200.00")).await["request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mails = sink.wait_for(1).await;
+    let rita_links = mail_for(&mails, "rita@example.com").links();
+    fake.wait_for("chat.postMessage", 1).await;
+
+    // Overdue: escalated to the support managers, by mail and in the channel.
+    let store = &app.state.store;
+    assert_eq!(
+        escalate_due(store, chrono::Utc::now() + chrono::Duration::hours(2), 100)
+            .await
+            .unwrap(),
+        1
+    );
+    let mails = sink.wait_for(3).await;
+    let mary = mail_for(&mails, "mary@example.com");
+    assert_eq!(mary.subject, "Escalated to you: Refund late-1");
+    assert_eq!(mary.links().len(), 2, "the escalation role may decide");
+    // Past the step's due time, the links live on (72 hours, within the request's expiry).
+    let (code, page) = get(app, &mary.links()[0]).await;
+    assert_eq!(code, 200, "an escalation link works: {page}");
+    // The step's own role may still decide: it gets links for the new version.
+    let renewed: Vec<&Mail> = mails
+        .iter()
+        .filter(|m| to(m) == "rita@example.com")
+        .collect();
+    assert_eq!(renewed.len(), 2, "{mails:?}");
+    let (code, page) = get(app, &renewed[1].links()[0]).await;
+    assert_eq!(code, 200, "{page}");
+    let posted = fake.wait_for("chat.postMessage", 2).await;
+    assert!(
+        text(&posted[1].body).contains("escalated"),
+        "{}",
+        posted[1].body
+    );
+    // Rita's link was for the request before the escalation.
+    let (code, page) = get(app, &rita_links[0]).await;
+    assert_eq!(code, 409, "{page}");
+
+    // Expired undecided: both are told, and the channel's messages lose their buttons.
+    assert_eq!(
+        expire_due(store, chrono::Utc::now() + chrono::Duration::days(2), 100)
+            .await
+            .unwrap(),
+        1
+    );
+    let mails = sink.wait_for(5).await;
+    let expired: Vec<&Mail> = mails
+        .iter()
+        .filter(|m| m.subject == "Expired without a decision: Refund late-1")
+        .collect();
+    let mut told: Vec<&str> = expired.iter().map(|m| to(m)).collect();
+    told.sort();
+    assert_eq!(told, ["mary@example.com", "rita@example.com"]);
+    assert!(
+        expired.iter().all(|m| m.links().is_empty()),
+        "nothing to decide"
+    );
+    let updated = countersign_tests::eventually("the messages to show the expiry", || async {
+        let updates: Vec<Value> = fake
+            .calls("chat.update")
+            .into_iter()
+            .map(|c| c.body)
+            .filter(|b| text(b).contains("Expired without a decision"))
+            .collect();
+        (updates.len() >= 2).then_some(updates)
+    })
+    .await;
+    for body in &updated {
+        assert!(!text(body).contains("\"actions\""), "no buttons: {body}");
+    }
+
+    // A link past its expiry says so.
+    let signer = app.state.links.as_ref().unwrap();
+    let token = signer.sign(&LinkClaims {
+        id: uuid::Uuid::now_v7(),
+        tenant: TENANT.to_owned(),
+        request: id.parse().unwrap(),
+        version: 1,
+        step: 0,
+        subject: "rita".to_owned(),
+        decision: countersign_entity::enums::DecisionKind::Approve,
+        exp: chrono::Utc::now().timestamp() - 1,
+    });
+    let (code, page) = get(app, &format!("{PUBLIC_URL}/links/{token}")).await;
+    assert_eq!(code, 410, "{page}");
+    assert!(page.contains("expired at"), "{page}");
+    owned.cleanup().await;
+}
+
+fn text(body: &Value) -> String {
+    body["blocks"].to_string()
 }

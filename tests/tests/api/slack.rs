@@ -206,8 +206,20 @@ async fn a_submission_is_posted_and_only_a_mapped_eligible_reviewer_decides_by_b
     let event = decision_event(&r, "STEP_APPROVED");
     assert_eq!(event["data"]["channel"], "slack");
     assert_eq!(event["data"]["slackUserId"], "U0RITA");
-    // The same signed payload again is a replay.
+    // The same signed payload again is a replay, however the signature's hex is spelt.
     assert_eq!(send(app, &body, &headers).await.0, 409);
+    let shouting: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| {
+            let v = if k == "x-slack-signature" {
+                format!("v0={}", v[3..].to_ascii_uppercase())
+            } else {
+                v.clone()
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    assert_eq!(send(app, &body, &shouting).await.0, 409);
 
     // The message now shows who approved, without buttons.
     let updates = fake.wait_for("chat.update", 1).await;
