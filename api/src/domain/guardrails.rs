@@ -15,12 +15,12 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::domain::audit::{self, EventDraft, EventKind};
 use crate::domain::duration::format_duration;
-use crate::domain::policy::{GuardrailBounds, compile_stored_policy};
+use crate::domain::policy::{GuardrailBounds, compiled_version};
 use crate::domain::workflows;
 use crate::error::{AppError, AppResult};
 
@@ -172,10 +172,10 @@ pub async fn check_after_outcome(
         return Ok(None);
     }
     let policy = workflows::policy(txn, &wf, wf.active_policy_version).await?;
-    let document: Value = serde_json::from_str(&policy.document)?;
-    let Some(bounds) = compile_stored_policy(&document)
+    let Some(bounds) = compiled_version(policy.id, &policy.document)
         .map_err(AppError::internal)?
         .guardrails
+        .clone()
     else {
         return Ok(None);
     };

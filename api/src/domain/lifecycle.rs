@@ -18,8 +18,8 @@ use uuid::Uuid;
 use crate::auth::{Principal, ROLE_AGENT};
 use crate::domain::audit::{self, EventDraft, EventKind, content_hash, format_time};
 use crate::domain::policy::{
-    Evaluation, Evaluator, OwnedFacts, RouteKind, StepSpec, compile_stored_policy,
-    evaluate_off_thread, sample_pick,
+    Evaluation, Evaluator, OwnedFacts, RouteKind, StepSpec, compiled_version, evaluate_off_thread,
+    sample_pick,
 };
 use crate::domain::workflows::{self, WorkflowKey};
 use crate::domain::{execution, guardrails};
@@ -341,12 +341,12 @@ pub async fn submit(
         return Err(AppError::WorkflowPaused(wf.key));
     }
     let policy_row = workflows::policy(&*txn, &wf, wf.active_policy_version).await?;
-    let policy_value: Value = serde_json::from_str(&policy_row.document)?;
     let at = now();
     let id = Uuid::now_v7();
     let risk_flags = input.risk_flags.clone().unwrap_or_default();
 
-    let compiled = compile_stored_policy(&policy_value).map_err(AppError::internal)?;
+    let compiled =
+        compiled_version(policy_row.id, &policy_row.document).map_err(AppError::internal)?;
     let (compiled, mut eval) =
         evaluate_off_thread(evaluator, compiled, input.facts(&wf.key)).await?;
     let duplicate_of = match &eval.duplicate_key {

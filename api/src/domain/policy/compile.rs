@@ -2,14 +2,16 @@
 //! one the evaluator provides, durations and bounds are checked. A policy that compiles here can
 //! always be evaluated.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use cel::common::ast::{CallExpr, EntryExpr, Expr, operators};
 use cel::{IdedExpr, Program};
 use chrono::Duration;
 use rust_decimal::Decimal;
 use serde_json::Value;
+use uuid::Uuid;
 
 use super::document::{DefaultDoc, PolicyDocument, RouteDoc, StepDoc};
 use super::evaluate::{BUDGET_FUNCTION, OPTIONAL_FACTS};
@@ -176,6 +178,33 @@ impl CompiledPolicy {
     pub fn fallback_steps(&self) -> &[StepSpec] {
         &self.fallback_steps
     }
+}
+
+/// Compiled policy versions kept at most; past it the cache starts over.
+const MAX_CACHED: usize = 1024;
+
+fn cache() -> &'static Mutex<HashMap<Uuid, Arc<CompiledPolicy>>> {
+    static CACHE: OnceLock<Mutex<HashMap<Uuid, Arc<CompiledPolicy>>>> = OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
+
+/// The compiled form of the stored policy version `id` (its `document` as stored). A version's
+/// document never changes once written, so it is parsed and compiled once per process, not on
+/// every action: the request path reads it from here.
+pub fn compiled_version(id: Uuid, document: &str) -> Result<Arc<CompiledPolicy>, String> {
+    // The map holds no invariant a panic elsewhere could break.
+    let lock = || cache().lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(policy) = lock().get(&id) {
+        return Ok(Arc::clone(policy));
+    }
+    let value: Value = serde_json::from_str(document).map_err(|e| e.to_string())?;
+    let policy = Arc::new(compile_stored_policy(&value).map_err(|e| format!("{e:?}"))?);
+    let mut cache = lock();
+    if cache.len() >= MAX_CACHED {
+        cache.clear();
+    }
+    cache.insert(id, Arc::clone(&policy));
+    Ok(policy)
 }
 
 /// Parses a JSON value into a policy document (unknown keys refused, path named on error).

@@ -9,7 +9,7 @@ mod runtime;
 
 pub use compile::{
     CompiledPolicy, CompiledRoute, GuardrailBounds, PolicyError, StepSpec, compile_policy,
-    compile_stored_policy, parse_policy,
+    compile_stored_policy, compiled_version, parse_policy,
 };
 pub use document::PolicyDocument;
 pub use evaluate::{ActionFacts, Budget, Evaluation, RouteKind, sample_pick};

@@ -123,9 +123,9 @@ where
 /// the policy back for the duplicate lookup and the overrides.
 pub async fn evaluate_off_thread(
     evaluator: &Evaluator,
-    policy: CompiledPolicy,
+    policy: Arc<CompiledPolicy>,
     facts: OwnedFacts,
-) -> AppResult<(CompiledPolicy, Evaluation)> {
+) -> AppResult<(Arc<CompiledPolicy>, Evaluation)> {
     let timeout = evaluator.timeout;
     off_thread(evaluator, move |cancel| {
         let budget = Budget::new(timeout, cancel);
