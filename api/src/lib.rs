@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod bench_http;
 pub mod compute;
 pub mod config;
 mod console;

@@ -75,6 +75,26 @@ enum Command {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Benchmark the HTTP and GraphQL layers: `{__typename}` from this binary as a server (on a
+    /// scratch SQLite file) against a bare axum handler, in alternating rounds per concurrency.
+    BenchHttp {
+        /// Comma-separated client concurrencies.
+        #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+        concurrency: Vec<usize>,
+        /// Seconds per round and target.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Rounds per concurrency.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+    },
+    /// The bare axum handler `bench-http` compares with (started by it).
+    #[command(hide = true)]
+    BenchHttpFloor {
+        /// Address to listen on.
+        #[arg(long)]
+        listen: String,
+    },
     /// Benchmark analytics and exports: seed a fresh tenant (default 1,000,000 requests over 180
     /// days), start this binary as a server, time the dashboard cold and warm, the exports and
     /// peak memory, and compare with one SQL aggregate. Use a scratch database.
@@ -227,6 +247,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(1));
             }
+        }
+        Command::BenchHttp {
+            concurrency,
+            seconds,
+            rounds,
+        } => {
+            countersign::bench_http::run(countersign::bench_http::HttpBenchOptions {
+                concurrency,
+                seconds,
+                rounds,
+            })
+            .await?;
+        }
+        Command::BenchHttpFloor { listen } => {
+            countersign::bench_http::serve_floor(&listen).await?;
         }
         Command::BenchAnalytics {
             requests,
