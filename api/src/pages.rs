@@ -217,9 +217,7 @@ fn error_page(e: &AppError) -> Response {
 async fn details(state: &AppState, request: &approval_request::Model) -> AppResult<String> {
     let db = state.store.db();
     let view = request_view::load(db, request).await?;
-    let name = workflows::get(db, &request.tenant_id, &request.workflow_key)
-        .await?
-        .map_or_else(|| request.workflow_key.clone(), |w| w.name);
+    let name = workflows::display_name(db, &request.tenant_id, &request.workflow_key).await?;
     let mut html = format!(
         "<h2>{}</h2><table>",
         escape(view["title"].as_str().unwrap_or(""))

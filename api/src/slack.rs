@@ -568,18 +568,8 @@ async fn reject_submitted(state: &AppState, payload: &Value) -> Response {
             .into_response()
     };
     let view = &payload["view"];
-    let Some(target) = view["private_metadata"]
-        .as_str()
-        .and_then(|m| serde_json::from_str::<Value>(m).ok())
-        .and_then(|m| {
-            Some(Target {
-                tenant: m["t"].as_str()?.to_owned(),
-                request: m["r"].as_str()?.parse().ok()?,
-                version: i32::try_from(m["v"].as_i64()?).ok()?,
-                step: i32::try_from(m["s"].as_i64()?).ok()?,
-            })
-        })
-    else {
+    // The dialog carries what the button carried, in the same form.
+    let Some(target) = view["private_metadata"].as_str().and_then(target) else {
         return errors("This dialog is not one Countersign opened.");
     };
     let slack_user = payload["user"]["id"].as_str().unwrap_or_default();

@@ -237,6 +237,17 @@ pub async fn create(
     Ok(wf)
 }
 
+/// The display name of a tenant's workflow, or its key when the workflow is gone.
+pub async fn display_name(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    key: &str,
+) -> AppResult<String> {
+    Ok(get(conn, tenant, key)
+        .await?
+        .map_or_else(|| key.to_owned(), |w| w.name))
+}
+
 /// All workflows of the tenant, by key.
 pub async fn list(conn: &impl ConnectionTrait, tenant: &str) -> AppResult<Vec<workflow::Model>> {
     Ok(workflow::Entity::find()

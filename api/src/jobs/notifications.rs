@@ -333,9 +333,8 @@ async fn render_and_send(
         )));
     }
     let view = request_view::view(&request, &steps, &decisions)?;
-    let workflow_name = workflows::get(db, &request.tenant_id, &request.workflow_key)
-        .await?
-        .map_or_else(|| request.workflow_key.clone(), |w| w.name);
+    let workflow_name =
+        workflows::display_name(db, &request.tenant_id, &request.workflow_key).await?;
     if n.channel == NotificationChannel::Slack {
         let Some(slack) = &senders.slack else {
             return Ok(failed("Slack is not configured".into(), false));
@@ -486,9 +485,8 @@ async fn update_slack(
     let steps = requests::steps(db, request.id).await?;
     let decisions = requests::decisions(db, request.id).await?;
     let view = request_view::view(&request, &steps, &decisions)?;
-    let workflow_name = workflows::get(db, &request.tenant_id, &request.workflow_key)
-        .await?
-        .map_or_else(|| request.workflow_key.clone(), |w| w.name);
+    let workflow_name =
+        workflows::display_name(db, &request.tenant_id, &request.workflow_key).await?;
     for original in sent {
         let Some((channel, ts)) = original
             .external_ref
