@@ -9,6 +9,7 @@ pub mod m20261124_000002_execution;
 pub mod m20261201_000003_correlation;
 pub mod m20261201_000004_event_webhooks;
 pub mod m20261202_000005_notifications;
+pub mod m20261203_000006_queue_indexes;
 
 /// The Countersign migrator: lists every migration in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_correlation::Migration),
             Box::new(m20261201_000004_event_webhooks::Migration),
             Box::new(m20261202_000005_notifications::Migration),
+            Box::new(m20261203_000006_queue_indexes::Migration),
         ]
     }
 }

@@ -62,7 +62,11 @@ fn fk(
 }
 
 /// Index on `table(cols...)`, unique if asked.
-fn index(table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
+pub(crate) fn index(
+    table: &'static str,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let prefix = if unique { "ux" } else { "ix" };
     let mut stmt = Index::create();
     stmt.name(format!("{prefix}_{table}_{}", cols.join("_")))

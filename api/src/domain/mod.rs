@@ -13,6 +13,7 @@ pub mod links;
 pub mod notifications;
 pub mod policies;
 pub mod policy;
+pub mod queue;
 pub mod request_view;
 pub mod requests;
 pub mod reviewers;

@@ -1,16 +1,16 @@
-//! Reading approval requests: one by id, filtered lists and the caller's queue, with keyset
+//! Reading approval requests: one by id and filtered lists, with keyset
 //! cursors, plus their steps and decisions. Visibility: admin and auditor see everything in the
 //! tenant; others see what they submitted and what their roles may decide.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use countersign_entity::enums::{RequestStatus, Route, StepStatus};
+use countersign_entity::enums::{RequestStatus, Route};
 use countersign_entity::{approval_request, approval_step, decision};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -44,8 +44,34 @@ pub struct Page {
     pub items: Vec<(String, approval_request::Model)>,
     /// More after the last.
     pub has_next: bool,
-    /// Rows matching the filter, all pages.
-    pub total: u64,
+    /// Rows matching the filter, all pages: counted only when asked for.
+    pub total: Count,
+}
+
+/// A count of the rows matching a filter, kept as a statement and run only when a caller asks
+/// for it (`totalCount`): counting a large tenant costs far more than reading one page.
+#[derive(Debug, Clone)]
+pub struct Count(SelectStatement);
+
+impl Count {
+    /// Counts the rows `select` would return.
+    pub(crate) fn of<E: EntityTrait>(select: Select<E>) -> Count {
+        Count(
+            select
+                .select_only()
+                .column_as(Expr::cust("COUNT(*)"), "n")
+                .into_query(),
+        )
+    }
+
+    /// Runs the count.
+    pub async fn run(&self, conn: &impl ConnectionTrait) -> AppResult<u64> {
+        let n: i64 = match conn.query_one(&self.0).await? {
+            Some(row) => row.try_get("", "n")?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
 }
 
 /// Checks `first` (1..=500).
@@ -72,12 +98,17 @@ pub(crate) fn decode_cursor(cursor: &str) -> AppResult<String> {
         .ok_or_else(|| AppError::bad_input("after", "not a cursor returned by this API"))
 }
 
-/// Requests whose steps name one of the caller's roles (as role or escalation role).
+/// The request has a step naming one of the caller's roles (as role or escalation role):
+/// checked per request through the steps' (request, index) key, so a page of a reviewer's
+/// list stops as soon as it is full.
 fn with_role_steps(caller: &Principal) -> sea_orm::sea_query::SelectStatement {
     Query::select()
-        .column(approval_step::Column::RequestId)
+        .expr(Expr::val(1))
         .from(approval_step::Entity)
-        .and_where(approval_step::Column::TenantId.eq(caller.tenant.as_str()))
+        .and_where(
+            Expr::col((approval_step::Entity, approval_step::Column::RequestId))
+                .equals((approval_request::Entity, approval_request::Column::Id)),
+        )
         .cond_where(
             Condition::any()
                 .add(approval_step::Column::Role.is_in(caller.roles.clone()))
@@ -95,7 +126,7 @@ fn visibility(caller: &Principal) -> Condition {
     tenant.add(
         Condition::any()
             .add(approval_request::Column::SubmittedBy.eq(caller.subject.as_str()))
-            .add(approval_request::Column::Id.in_subquery(with_role_steps(caller)))
+            .add(Expr::exists(with_role_steps(caller)))
             .add(approval_request::Column::QaRole.is_in(caller.roles.clone())),
     )
 }
@@ -142,10 +173,7 @@ pub async fn list(
             .add(approval_request::Column::Status.eq(RequestStatus::Pending))
             .add(approval_request::Column::SubmittedAt.lte(crate::store::now() - waiting));
     }
-    let total = approval_request::Entity::find()
-        .filter(cond.clone())
-        .count(conn)
-        .await?;
+    let total = Count::of(approval_request::Entity::find().filter(cond.clone()));
     if let Some(after) = after {
         let id = Uuid::parse_str(&decode_cursor(after)?)
             .map_err(|_| AppError::bad_input("after", "not a cursor returned by this API"))?;
@@ -193,67 +221,11 @@ pub async fn reason_codes(
     Ok(codes)
 }
 
-/// `approvalQueue`: pending requests whose open step the caller may decide now (role held, not
-/// yet acted on this request, not the submitter), oldest due first, then oldest submitted.
-pub async fn queue(
-    conn: &impl ConnectionTrait,
-    caller: &Principal,
-    workflow_key: Option<&str>,
-    first: u64,
-    after: Option<&str>,
-) -> AppResult<Page> {
-    let open_for_me = Query::select()
-        .column(approval_step::Column::RequestId)
-        .from(approval_step::Entity)
-        .and_where(approval_step::Column::TenantId.eq(caller.tenant.as_str()))
-        .and_where(approval_step::Column::Status.eq(StepStatus::Open))
-        .cond_where(
-            Condition::any()
-                .add(approval_step::Column::Role.is_in(caller.roles.clone()))
-                .add(approval_step::Column::EscalatedTo.is_in(caller.roles.clone())),
-        )
-        .to_owned();
-    let acted = Query::select()
-        .column(decision::Column::RequestId)
-        .from(decision::Entity)
-        .and_where(decision::Column::TenantId.eq(caller.tenant.as_str()))
-        .and_where(decision::Column::Actor.eq(caller.subject.as_str()))
-        .to_owned();
-    let mut cond = Condition::all()
-        .add(approval_request::Column::TenantId.eq(caller.tenant.as_str()))
-        .add(approval_request::Column::Status.eq(RequestStatus::Pending))
-        .add(approval_request::Column::SubmittedBy.ne(caller.subject.as_str()))
-        .add(approval_request::Column::Id.in_subquery(open_for_me))
-        .add(approval_request::Column::Id.not_in_subquery(acted));
-    if let Some(key) = workflow_key {
-        cond = cond.add(approval_request::Column::WorkflowKey.eq(key));
-    }
-    let total = approval_request::Entity::find()
-        .filter(cond.clone())
-        .count(conn)
-        .await?;
-    if let Some(after) = after {
-        cond = cond.add(queue_after(&decode_cursor(after)?)?);
-    }
-    let rows = approval_request::Entity::find()
-        .filter(cond)
-        .order_by_asc(Expr::col(approval_request::Column::DueAt).is_null())
-        .order_by_asc(approval_request::Column::DueAt)
-        .order_by_asc(approval_request::Column::Id)
-        .limit(first + 1)
-        .all(conn)
-        .await?;
-    Ok(into_page(rows, first, total, |r| match r.due_at {
-        Some(due) => format!("d|{}|{}", due.to_rfc3339(), r.id),
-        None => format!("n||{}", r.id),
-    }))
-}
-
 /// One page from `first + 1` fetched rows: the extra row only says there is a next page.
 pub(crate) fn into_page(
     mut rows: Vec<approval_request::Model>,
     first: u64,
-    total: u64,
+    total: Count,
     cursor_key: impl Fn(&approval_request::Model) -> String,
 ) -> Page {
     let has_next = rows.len() as u64 > first;
@@ -266,34 +238,6 @@ pub(crate) fn into_page(
         items,
         has_next,
         total,
-    }
-}
-
-/// Keyset condition "after this cursor" for the queue's order (due rows first by due time, then
-/// rows without a due time), ties broken by id.
-fn queue_after(cursor: &str) -> AppResult<Condition> {
-    let bad = || AppError::bad_input("after", "not a cursor returned by this API");
-    let mut parts = cursor.splitn(3, '|');
-    let (kind, due, id) = (parts.next(), parts.next(), parts.next());
-    let id = id.and_then(|i| Uuid::parse_str(i).ok()).ok_or_else(bad)?;
-    match (kind, due) {
-        (Some("n"), _) => Ok(Condition::all()
-            .add(approval_request::Column::DueAt.is_null())
-            .add(approval_request::Column::Id.gt(id))),
-        (Some("d"), Some(due)) => {
-            let due = DateTime::parse_from_rfc3339(due)
-                .map_err(|_| bad())?
-                .with_timezone(&Utc);
-            Ok(Condition::any()
-                .add(approval_request::Column::DueAt.is_null())
-                .add(approval_request::Column::DueAt.gt(due))
-                .add(
-                    Condition::all()
-                        .add(approval_request::Column::DueAt.eq(due))
-                        .add(approval_request::Column::Id.gt(id)),
-                ))
-        }
-        _ => Err(bad()),
     }
 }
 

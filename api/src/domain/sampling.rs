@@ -5,10 +5,10 @@
 use chrono::{DateTime, Utc};
 use countersign_entity::approval_request;
 use countersign_entity::enums::SampleVerdict;
-use sea_orm::sea_query::LockType;
+use sea_orm::sea_query::{Expr, ExprTrait, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::domain::audit::{self, EventDraft, EventKind, format_time};
 use crate::domain::guardrails;
-use crate::domain::requests::{Page, decode_cursor, into_page};
+use crate::domain::requests::{Count, Page, decode_cursor, into_page};
 use crate::error::{AppError, AppResult};
 use crate::store::{Store, now};
 
@@ -43,20 +43,27 @@ pub async fn queue(
     if let Some(key) = workflow_key {
         cond = cond.add(C::WorkflowKey.eq(key));
     }
-    let total = approval_request::Entity::find()
-        .filter(cond.clone())
-        .count(conn)
-        .await?;
-    if let Some(after) = after {
-        cond = cond.add(queue_after(&decode_cursor(after)?)?);
+    let total = Count::of(approval_request::Entity::find().filter(cond.clone()));
+    let after = after.map(|a| queue_after(&decode_cursor(a)?)).transpose()?;
+    // One ordered range of the (tenant, QA role, verdict, submission time, id) index per role
+    // the caller holds, merged: a page never sorts the whole queue.
+    let mut rows = Vec::new();
+    for role in &caller.roles {
+        let mut q = approval_request::Entity::find()
+            .filter(cond.clone())
+            .filter(C::QaRole.eq(role.as_str()));
+        if let Some(after) = &after {
+            q = q.filter(after.clone());
+        }
+        rows.extend(
+            q.order_by_asc(C::SubmittedAt)
+                .order_by_asc(C::Id)
+                .limit(first + 1)
+                .all(conn)
+                .await?,
+        );
     }
-    let rows = approval_request::Entity::find()
-        .filter(cond)
-        .order_by_asc(C::SubmittedAt)
-        .order_by_asc(C::Id)
-        .limit(first + 1)
-        .all(conn)
-        .await?;
+    rows.sort_by_key(|r| (r.submitted_at, r.id));
     Ok(into_page(rows, first, total, |r| {
         format!("{}|{}", format_time(r.submitted_at), r.id)
     }))
@@ -71,10 +78,13 @@ fn queue_after(cursor: &str) -> AppResult<Condition> {
         .map_err(|_| bad())?
         .with_timezone(&Utc);
     let id = Uuid::parse_str(id).map_err(|_| bad())?;
-    Ok(Condition::any().add(C::SubmittedAt.gt(at)).add(
-        Condition::all()
-            .add(C::SubmittedAt.eq(at))
-            .add(C::Id.gt(id)),
+    // A row value, so both databases read it as a range of the index.
+    Ok(Condition::all().add(
+        Expr::tuple([
+            Expr::col((approval_request::Entity, C::SubmittedAt)),
+            Expr::col((approval_request::Entity, C::Id)),
+        ])
+        .gt(Expr::tuple([Expr::val(at), Expr::val(id)])),
     ))
 }
 

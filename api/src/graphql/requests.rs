@@ -227,7 +227,7 @@ impl RequestQuery {
     ) -> ApiResult<ApprovalRequestConnection> {
         let p = ctx.principal()?;
         let first = page_size(Some(first), 50)?;
-        let page = requests::queue(
+        let page = crate::domain::queue::queue(
             ctx.state()?.store.db(),
             p,
             workflow_key.as_deref(),

@@ -2,7 +2,7 @@
 //! rows (steps, decisions, history, policies) load them on demand.
 
 use crate::graphql::scalars::Decimal;
-use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use countersign_entity::enums as db;
 use countersign_entity::{
@@ -671,13 +671,24 @@ pub struct ApprovalRequestEdge {
 
 /// A page of requests.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ApprovalRequestConnection {
     /// Edges.
     pub edges: Vec<ApprovalRequestEdge>,
     /// Paging.
     pub page_info: PageInfo,
-    /// Matching requests across all pages.
-    pub total_count: i64,
+    #[graphql(skip)]
+    pub total: requests::Count,
+}
+
+#[ComplexObject]
+impl ApprovalRequestConnection {
+    /// Matching requests across all pages. Counted only when selected: leave it out of queries
+    /// that page through large results and do not show it.
+    async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        let n = self.total.run(ctx.state()?.store.db()).await?;
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
+    }
 }
 
 impl From<requests::Page> for ApprovalRequestConnection {
@@ -696,7 +707,7 @@ impl From<requests::Page> for ApprovalRequestConnection {
                 has_next_page: page.has_next,
                 end_cursor,
             },
-            total_count: page.total as i64,
+            total: page.total,
         }
     }
 }

@@ -209,7 +209,10 @@ export type ApprovalRequestConnection = {
   edges: Array<ApprovalRequestEdge>;
   /** Paging. */
   pageInfo: PageInfo;
-  /** Matching requests across all pages. */
+  /**
+   * Matching requests across all pages. Counted only when selected: leave it out of queries
+   * that page through large results and do not show it.
+   */
   totalCount: Scalars['Int']['output'];
 };
 

@@ -16,6 +16,7 @@ db_tests!(
     money_strings_are_kept_exactly,
     page_sizes_cursors_and_ids_are_checked,
     pages_follow_end_cursor_and_queue_shows_what_the_caller_may_decide,
+    queue_merges_roles_due_steps_first_across_pages_and_counts_by_workflow,
 );
 
 const LIST: &str = "query($first: Int!, $after: String) { approvalRequests(first: $first, after: $after) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }";
@@ -741,4 +742,95 @@ async fn money_strings_are_kept_exactly(app: &TestApp) {
         data["createWorkflow"]["roi"]["hourlyRateUsd"],
         "123456789012345678.123456789"
     );
+}
+
+/// The queue is read as one index range per role the caller holds; the merged order must still be
+/// due steps first (soonest due first), then steps without a due time (oldest first), with no
+/// request lost or repeated at a page boundary, and the count and the workflow filter agree.
+async fn queue_merges_roles_due_steps_first_across_pages_and_counts_by_workflow(app: &TestApp) {
+    // refunds: large amounts go to finance with a 2-hour SLA, the rest to support without one;
+    // invoices: support with a 1-hour SLA.
+    create_workflow(
+        app,
+        "refunds",
+        json!({ "rules": [ { "name": "large", "when": "amount >= 500.0", "route": "HUMAN",
+                             "steps": [ { "role": "finance", "sla": "PT2H" } ] } ],
+                "default": { "route": "HUMAN", "steps": [ { "role": "support_agent" } ] } }),
+    )
+    .await;
+    create_workflow(
+        app,
+        "invoices",
+        json!({ "rules": [], "default": { "route": "HUMAN", "steps": [ { "role": "support_agent", "sla": "PT1H" } ] } }),
+    )
+    .await;
+    let mut large = Vec::new();
+    let mut small = Vec::new();
+    let mut invoices = Vec::new();
+    for i in 0..3 {
+        large.push(id_of(
+            &submit(app, refund("refunds", &format!("large-{i}"), "900.00")).await,
+        ));
+        small.push(id_of(
+            &submit(app, refund("refunds", &format!("small-{i}"), "20.00")).await,
+        ));
+        invoices.push(id_of(
+            &submit(app, refund("invoices", &format!("inv-{i}"), "70.00")).await,
+        ));
+    }
+    // Due soonest first: every invoice (1 h) before every large refund (2 h), each group in
+    // submission order; then the undated small refunds, oldest first.
+    let expected: Vec<String> = invoices
+        .iter()
+        .chain(&large)
+        .chain(&small)
+        .cloned()
+        .collect();
+    let both = app.token(TENANT, "nina", &["finance", "support_agent"]);
+    for page in [1, 2, 4, 50] {
+        assert_eq!(
+            all_pages(app, &both, QUEUE, "approvalQueue", page).await,
+            expected,
+            "pages of {page}"
+        );
+    }
+    let q = app.data(&both, QUEUE, json!({ "first": 1 })).await;
+    assert_eq!(q["approvalQueue"]["totalCount"], 9);
+    // One role: only its steps, in the same order.
+    let finance = app.token(TENANT, "fred", &["finance"]);
+    assert_eq!(
+        all_pages(app, &finance, QUEUE, "approvalQueue", 2).await,
+        large
+    );
+    // The workflow filter narrows the page and the count alike.
+    let by_workflow = "query($k: String) { approvalQueue(workflowKey: $k, first: 50) { totalCount edges { node { id } } } }";
+    let q = app
+        .data(&both, by_workflow, json!({ "k": "refunds" }))
+        .await;
+    assert_eq!(q["approvalQueue"]["totalCount"], 6);
+    let ids: Vec<String> = q["approvalQueue"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, large.iter().chain(&small).cloned().collect::<Vec<_>>());
+    // Decided requests leave the page and the count at once.
+    let r = decide(
+        app,
+        &both,
+        json!({ "requestId": invoices[0], "decision": "APPROVE" }),
+    )
+    .await;
+    assert_eq!(r["status"], "APPROVED");
+    let q = app.data(&both, QUEUE, json!({ "first": 50 })).await;
+    assert_eq!(q["approvalQueue"]["totalCount"], 8);
+    assert_eq!(
+        all_pages(app, &both, QUEUE, "approvalQueue", 3).await,
+        expected[1..].to_vec()
+    );
+}
+
+fn id_of(out: &Value) -> String {
+    out["request"]["id"].as_str().unwrap().to_owned()
 }
