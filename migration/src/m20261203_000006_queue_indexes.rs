@@ -35,12 +35,10 @@ const INDEXES: &[(&str, &[&str])] = &[
         "approval_requests",
         &["tenant_id", "qa_role", "qa_verdict", "submitted_at", "id"],
     ),
-    // `approvalRequests`, newest first: the whole tenant, by workflow, by status, and what one
-    // principal submitted (an agent's own view).
+    // `approvalRequests`, newest first: the whole tenant, by workflow, by status.
     ("approval_requests", &["tenant_id", "id"]),
     ("approval_requests", &["tenant_id", "workflow_key", "id"]),
     ("approval_requests", &["tenant_id", "status", "id"]),
-    ("approval_requests", &["tenant_id", "submitted_by", "id"]),
 ];
 
 /// Superseded by the first index above, of which it is a prefix.
