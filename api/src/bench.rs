@@ -71,11 +71,11 @@ const TOTAL_NAMES: [&str; 12] = [
     "sampledIncorrect",
 ];
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
+pub(crate) fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v.get(v.len() / 2).copied().unwrap_or_default()
 }
@@ -91,9 +91,9 @@ fn peak_mib(pid: u32) -> f64 {
 }
 
 /// The server under test: this binary, `serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
 }
 
 impl Drop for Server {
@@ -103,7 +103,16 @@ impl Drop for Server {
     }
 }
 
-async fn start_server(url: &str, secret: &str) -> anyhow::Result<Server> {
+pub(crate) async fn start_server(url: &str, secret: &str) -> anyhow::Result<Server> {
+    start_server_with(url, secret, &[]).await
+}
+
+/// [`start_server`] with further environment variables.
+pub(crate) async fn start_server_with(
+    url: &str,
+    secret: &str,
+    env: &[(&str, &str)],
+) -> anyhow::Result<Server> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -114,6 +123,7 @@ async fn start_server(url: &str, secret: &str) -> anyhow::Result<Server> {
         .env("COUNTERSIGN_SCHEDULER_ENABLED", "false")
         .env("COUNTERSIGN_OUTBOX_ENABLED", "false")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .spawn()?;
     let server = Server {
@@ -132,7 +142,7 @@ async fn start_server(url: &str, secret: &str) -> anyhow::Result<Server> {
     bail!("the server did not answer /healthz within 10 s")
 }
 
-async fn graphql(
+pub(crate) async fn graphql(
     client: &reqwest::Client,
     base: &str,
     token: &str,

@@ -31,6 +31,12 @@ pub struct Settings {
     /// How long a request waits for a pooled connection before it fails with `INTERNAL`, in
     /// milliseconds (`COUNTERSIGN_DB_ACQUIRE_TIMEOUT_MS`).
     pub db_acquire_timeout_ms: u64,
+    /// SQLite's `synchronous` setting (`COUNTERSIGN_SQLITE_SYNCHRONOUS`): `NORMAL` (the default;
+    /// WAL commits survive a crash of the process, and an OS crash or power loss may lose the
+    /// last commits but never corrupts the file) or `FULL` (every commit is synced to disk before
+    /// it is acknowledged, so it survives power loss too, at the price measured in
+    /// docs/benchmarks.md).
+    pub sqlite_synchronous: SqliteSync,
     /// HS256/384/512 secret (`COUNTERSIGN_JWT_SECRET`).
     #[serde(skip_serializing)]
     pub jwt_secret: Option<SecretString>,
@@ -197,6 +203,17 @@ const SECRET_KEYS: [&str; 6] = [
     "slack_signing_secret",
 ];
 
+/// SQLite's `synchronous` pragma, as offered (see [`Settings::sqlite_synchronous`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SqliteSync {
+    /// Sync the WAL at checkpoints only.
+    #[serde(rename = "NORMAL", alias = "normal")]
+    Normal,
+    /// Sync the WAL at every commit.
+    #[serde(rename = "FULL", alias = "full")]
+    Full,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -206,6 +223,7 @@ impl Default for Settings {
             demo: false,
             db_max_connections: 16,
             db_acquire_timeout_ms: 10_000,
+            sqlite_synchronous: SqliteSync::Normal,
             jwt_secret: None,
             jwt_algorithm: "HS256".to_owned(),
             jwt_public_key_file: None,
@@ -468,6 +486,60 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    #[test]
+    fn sqlite_synchronous_reads_full_or_normal_and_refuses_anything_else() {
+        for (text, want) in [
+            ("FULL", Some(SqliteSync::Full)),
+            ("full", Some(SqliteSync::Full)),
+            ("NORMAL", Some(SqliteSync::Normal)),
+            ("OFF", None),
+        ] {
+            let file = temp_file(
+                "countersign.toml",
+                &format!("sqlite_synchronous = \"{text}\"\n"),
+            );
+            let got = Settings::load(Some(&file))
+                .ok()
+                .map(|s| s.sqlite_synchronous);
+            assert_eq!(got, want, "{text}");
+            let _ = std::fs::remove_dir_all(file.parent().unwrap());
+        }
+        assert_eq!(Settings::default().sqlite_synchronous, SqliteSync::Normal);
+    }
+
+    /// The setting reaches SQLite: `PRAGMA synchronous` reads 2 (FULL) or 1 (NORMAL) on a
+    /// pooled connection.
+    #[tokio::test]
+    async fn sqlite_synchronous_is_applied_to_the_connections() {
+        use sea_orm::ConnectionTrait;
+        for (full, want) in [(true, 2i64), (false, 1)] {
+            let dir = std::env::temp_dir().join(format!("cs-sync-{}", uuid::Uuid::now_v7()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display());
+            let store = crate::store::Store::connect_with_timeout(
+                &url,
+                2,
+                std::time::Duration::from_secs(5),
+                full,
+            )
+            .await
+            .unwrap();
+            let row = store
+                .db()
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Sqlite,
+                    "PRAGMA synchronous",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let got: i64 = row.try_get_by_index(0).unwrap();
+            assert_eq!(got, want, "full_sync = {full}");
+            drop(store);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
 
     #[test]

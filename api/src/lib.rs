@@ -4,6 +4,8 @@
 pub mod auth;
 pub mod bench;
 pub mod bench_http;
+pub mod bench_intake;
+pub mod bench_queue;
 pub mod compute;
 pub mod config;
 mod console;
@@ -97,6 +99,7 @@ pub async fn connect(settings: &Settings, migrate: bool) -> anyhow::Result<Store
         &settings.database_url,
         settings.db_max_connections,
         std::time::Duration::from_millis(settings.db_acquire_timeout_ms.max(1)),
+        settings.sqlite_synchronous == config::SqliteSync::Full,
     )
     .await
     .map_err(|e| {

@@ -95,6 +95,47 @@ enum Command {
         #[arg(long)]
         listen: String,
     },
+    /// Benchmark intake: `submitAction` from this binary as a server against the floor (the same
+    /// rows written by a client in one transaction per action, with no audit head), in
+    /// alternating rounds per concurrency. A scratch SQLite file, or a PostgreSQL database given
+    /// with `--database-url` (use a scratch database: the runs stay in it).
+    BenchIntake {
+        /// PostgreSQL URL (default: a temporary SQLite file, removed after a successful run).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Comma-separated client concurrencies.
+        #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
+        concurrency: Vec<usize>,
+        /// Seconds per round and target.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Rounds per concurrency.
+        #[arg(long, default_value_t = 2)]
+        rounds: u32,
+        /// SQLite only: `synchronous = FULL` for the server and the floor (every commit synced).
+        #[arg(long)]
+        sqlite_full_sync: bool,
+    },
+    /// Benchmark the reviewer's reads and decisions at scale: fill a tenant's queue (default
+    /// 100,000 pending), start this binary as a server, time the queue, the request list and
+    /// the QA sample queue one query at a time, then `decide` from several reviewers at once.
+    BenchQueue {
+        /// Pending requests in the queue.
+        #[arg(long, default_value_t = 100_000)]
+        pending: u64,
+        /// Database URL (default: a temporary SQLite file, removed after a successful run).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Tenant of an earlier run to measure again (topped up to `--pending`).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Seconds per measured query.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Reviewers deciding at once.
+        #[arg(long, default_value_t = 8)]
+        deciders: usize,
+    },
     /// Benchmark analytics and exports: seed a fresh tenant (default 1,000,000 requests over 180
     /// days), start this binary as a server, time the dashboard cold and warm, the exports and
     /// peak memory, and compare with one SQL aggregate. Use a scratch database.
@@ -262,6 +303,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::BenchHttpFloor { listen } => {
             countersign::bench_http::serve_floor(&listen).await?;
+        }
+        Command::BenchIntake {
+            database_url,
+            concurrency,
+            seconds,
+            rounds,
+            sqlite_full_sync,
+        } => {
+            countersign::bench_intake::run(countersign::bench_intake::IntakeBenchOptions {
+                database_url,
+                concurrency,
+                seconds,
+                rounds,
+                sqlite_full_sync,
+            })
+            .await?;
+        }
+        Command::BenchQueue {
+            pending,
+            database_url,
+            tenant,
+            seconds,
+            deciders,
+        } => {
+            countersign::bench_queue::run(countersign::bench_queue::QueueBenchOptions {
+                pending,
+                database_url,
+                tenant,
+                seconds,
+                deciders,
+            })
+            .await?;
         }
         Command::BenchAnalytics {
             requests,

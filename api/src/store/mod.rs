@@ -66,23 +66,30 @@ impl WriteTxn {
 impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store, DbErr> {
-        Store::connect_with_timeout(url, max_connections, Duration::from_secs(10)).await
+        Store::connect_with_timeout(url, max_connections, Duration::from_secs(10), false).await
     }
 
-    /// Like [`Store::connect`], waiting at most `acquire_timeout` for a pooled connection.
+    /// Like [`Store::connect`], waiting at most `acquire_timeout` for a pooled connection; on
+    /// SQLite, `full_sync` syncs every commit to disk (`synchronous = FULL`) instead of at WAL
+    /// checkpoints (`NORMAL`).
     pub async fn connect_with_timeout(
         url: &str,
         max_connections: u32,
         acquire_timeout: Duration,
+        full_sync: bool,
     ) -> Result<Store, DbErr> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.max_connections(max_connections)
             .min_connections(1)
             .acquire_timeout(acquire_timeout)
             .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|o| {
+            .map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    .synchronous(if full_sync {
+                        SqliteSynchronous::Full
+                    } else {
+                        SqliteSynchronous::Normal
+                    })
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
             });
