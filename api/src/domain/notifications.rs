@@ -24,7 +24,7 @@ use crate::domain::audit::{self, EventDraft, EventKind};
 use crate::domain::duration::{format_duration, parse_duration};
 use crate::domain::{requests, reviewers, workflows};
 use crate::error::{AppError, AppResult};
-use crate::store::{Store, now};
+use crate::store::{Store, lock_tenant, now};
 
 /// Most channels one workflow may have.
 pub const MAX_CHANNELS: usize = 10;
@@ -242,6 +242,10 @@ pub async fn set_channels(
     let configs = check_channels(settings, input)?;
     let at = now();
     let txn = store.begin().await?;
+    // The audit head first, then the workflow row, as every writer of workflows does: an outcome
+    // whose guardrail trips holds the head and then locks the workflow (schemathesis found the
+    // deadlock on PostgreSQL).
+    lock_tenant(&*txn, &caller.tenant).await?;
     let wf = workflows::get(&*txn, &caller.tenant, workflow_key)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("workflow {workflow_key:?}")))?;
