@@ -349,7 +349,20 @@ async fn every_event_type_is_delivered_signed_with_the_request_and_its_correlati
         submit(app, blocked).await;
     }
 
-    let got = until_types(&receiver, &ALL_TYPES).await;
+    until_types(&receiver, &ALL_TYPES).await;
+    // Deliveries leave one subscription in order but may be sent in parallel: once every type
+    // arrived, wait for every recorded delivery to arrive and be marked DELIVERED.
+    let recorded = eventually("every delivery recorded and received", || async {
+        let rs = records(app, &sub_id).await;
+        let received: BTreeSet<String> = receiver.all().into_iter().map(|d| d.id).collect();
+        let ids: BTreeSet<String> = rs
+            .iter()
+            .map(|r| r["webhookId"].as_str().unwrap().to_owned())
+            .collect();
+        (ids == received && rs.iter().all(|r| r["status"] == "DELIVERED")).then_some(rs)
+    })
+    .await;
+    let got = receiver.all();
     // Every delivery: JSON, signed with the subscription's secret, in the Standard Webhooks
     // payload shape.
     for d in &got {
@@ -464,11 +477,7 @@ async fn every_event_type_is_delivered_signed_with_the_request_and_its_correlati
     assert_eq!(tripped["workflowKey"], "guarded");
 
     // One delivery record per event, DELIVERED on the first attempt, the same ids.
-    let recorded = eventually("every delivery recorded", || async {
-        let rs = records(app, &sub_id).await;
-        (rs.len() == got.len() && rs.iter().all(|r| r["status"] == "DELIVERED")).then_some(rs)
-    })
-    .await;
+    assert_eq!(recorded.len(), got.len(), "each delivered once");
     let ids: BTreeSet<&str> = recorded
         .iter()
         .map(|r| r["webhookId"].as_str().unwrap())
