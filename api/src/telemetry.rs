@@ -157,6 +157,13 @@ pub fn submitted(tenant: &str, workflow: &str, route: &'static str) {
     .increment(1);
 }
 
+/// One group commit of submissions: how many it carried and how long its transaction took.
+pub fn intake_committed(started: Instant, submissions: usize) {
+    metrics::histogram!("countersign_intake_batch_size").record(submissions as f64);
+    metrics::histogram!("countersign_intake_commit_duration_seconds")
+        .record(started.elapsed().as_secs_f64());
+}
+
 /// A decision recorded on a step (`APPROVE` or `REJECT`).
 pub fn decided(tenant: &str, workflow: &str, decision: DecisionKind) {
     let decision = match decision {

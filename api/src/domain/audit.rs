@@ -2,7 +2,9 @@
 //! SHA-256 chain over canonical JSON), reading it back, and verifying the chain.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use countersign_entity::{audit_event, tenant};
+use std::collections::HashMap;
+
+use countersign_entity::{audit_event, tenant, workflow};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
@@ -245,36 +247,80 @@ pub async fn append(
     at: DateTime<Utc>,
     drafts: Vec<EventDraft>,
 ) -> AppResult<Vec<audit_event::Model>> {
-    // FOR NO KEY UPDATE, not FOR UPDATE: every insert in the transaction holds a KEY SHARE lock
-    // on this row through its tenant_id foreign key, and FOR UPDATE would conflict with the other
-    // writers' KEY SHARE locks and deadlock; NO KEY UPDATE only queues writers behind each other.
-    let head = tenant::Entity::find_by_id(tenant_id.to_owned())
+    let head = lock_head(txn, tenant_id).await?;
+    let rows = chain_after(&head, at, drafts)?;
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    notify_replicas(txn, tenant_id).await?;
+    write(txn, tenant_id, &rows).await?;
+    crate::domain::event_webhooks::enqueue(txn, tenant_id, &rows).await?;
+    crate::domain::notifications::enqueue(txn, tenant_id, &rows).await?;
+    Ok(rows)
+}
+
+/// [`append`] for events of one workflow, which is read right after the head is locked (so
+/// as the log stands at these events) and returned with them: for the caller's own use of it in
+/// the same transaction, and to spare the event's notifications reading it again.
+pub async fn append_for_workflow(
+    txn: &impl ConnectionTrait,
+    tenant_id: &str,
+    at: DateTime<Utc>,
+    drafts: Vec<EventDraft>,
+    workflow_id: Uuid,
+) -> AppResult<(Vec<audit_event::Model>, workflow::Model)> {
+    notify_replicas(txn, tenant_id).await?;
+    let head = lock_head(txn, tenant_id).await?;
+    let wf = workflow::Entity::find_by_id(workflow_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("workflow {workflow_id} vanished")))?;
+    let rows = chain_after(&head, at, drafts)?;
+    write(txn, tenant_id, &rows).await?;
+    crate::domain::event_webhooks::enqueue(txn, tenant_id, &rows).await?;
+    let known = HashMap::from([(wf.key.clone(), wf.clone())]);
+    crate::domain::notifications::enqueue_known(txn, tenant_id, &rows, &known).await?;
+    Ok((rows, wf))
+}
+
+/// [`chain`] continuing `head`, with fresh ids.
+fn chain_after(
+    head: &tenant::Model,
+    at: DateTime<Utc>,
+    drafts: Vec<EventDraft>,
+) -> AppResult<Vec<audit_event::Model>> {
+    chain(
+        &head.audit_head_hash,
+        head.audit_seq,
+        &head.id,
+        at,
+        drafts,
+        Uuid::now_v7,
+    )
+}
+
+/// Reads the tenant's head and locks it for the rest of the transaction.
+///
+/// FOR NO KEY UPDATE, not FOR UPDATE: every insert in the transaction holds a KEY SHARE lock on
+/// this row through its tenant_id foreign key, and FOR UPDATE would conflict with the other
+/// writers' KEY SHARE locks and deadlock; NO KEY UPDATE only queues writers behind each other.
+pub(crate) async fn lock_head(
+    txn: &impl ConnectionTrait,
+    tenant_id: &str,
+) -> AppResult<tenant::Model> {
+    tenant::Entity::find_by_id(tenant_id.to_owned())
         .lock(LockType::NoKeyUpdate)
         .one(txn)
         .await?
         .ok_or_else(|| {
             AppError::internal(format!("tenant row {tenant_id} missing at audit append"))
-        })?;
-    let rows = chain(
-        &head.audit_head_hash,
-        head.audit_seq,
-        tenant_id,
-        at,
-        drafts,
-        Uuid::now_v7,
-    )?;
-    if rows.is_empty() {
-        return Ok(rows);
-    }
-    audit_event::Entity::insert_many(
-        rows.iter()
-            .cloned()
-            .map(|m| m.into_active_model().reset_all()),
-    )
-    .exec_without_returning(txn)
-    .await?;
-    // A hint for the other replicas' event hubs, delivered when (and only if) this commits; the
-    // audit table stays the truth, so a lost notification loses nothing.
+        })
+}
+
+/// A hint for the other replicas' event hubs, delivered when (and only if) the transaction
+/// commits, whenever in it this runs; the audit table stays the truth, so a lost notification
+/// loses nothing. Nothing on SQLite (one process).
+pub(crate) async fn notify_replicas(txn: &impl ConnectionTrait, tenant_id: &str) -> AppResult<()> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -283,19 +329,36 @@ pub async fn append(
         ))
         .await?;
     }
-    let (seq, prev) = rows
-        .last()
-        .map(|r| (r.seq, r.hash.clone()))
-        .unwrap_or_default();
+    Ok(())
+}
+
+/// Inserts chained `rows` (non-empty, continuing the head read by [`lock_head`] in this
+/// transaction) and moves the head to the last of them.
+pub(crate) async fn write(
+    txn: &impl ConnectionTrait,
+    tenant_id: &str,
+    rows: &[audit_event::Model],
+) -> AppResult<()> {
+    let Some(last) = rows.last() else {
+        return Ok(());
+    };
+    audit_event::Entity::insert_many(
+        rows.iter()
+            .cloned()
+            .map(|m| m.into_active_model().reset_all()),
+    )
+    .exec_without_returning(txn)
+    .await?;
     tenant::Entity::update_many()
-        .col_expr(tenant::Column::AuditSeq, Expr::value(seq))
-        .col_expr(tenant::Column::AuditHeadHash, Expr::value(prev))
+        .col_expr(tenant::Column::AuditSeq, Expr::value(last.seq))
+        .col_expr(
+            tenant::Column::AuditHeadHash,
+            Expr::value(last.hash.clone()),
+        )
         .filter(tenant::Column::Id.eq(tenant_id))
         .exec(txn)
         .await?;
-    crate::domain::event_webhooks::enqueue(txn, tenant_id, &rows).await?;
-    crate::domain::notifications::enqueue(txn, tenant_id, &rows).await?;
-    Ok(rows)
+    Ok(())
 }
 
 /// Filter for reading the log.

@@ -500,6 +500,12 @@ fn event_type_of(event: &audit_event::Model, data: &Value) -> Option<&'static st
     })
 }
 
+/// True when `event` is announced to subscribers of some event type.
+fn announces(event: &audit_event::Model) -> bool {
+    // Only EXECUTION_REPORTED looks at its data, and is announced either way.
+    event_type_of(event, &Value::Null).is_some()
+}
+
 /// Writes the deliveries of just-appended audit events, in the same transaction (called by
 /// `audit::append`). Costs nothing beyond one indexed read when the tenant has no subscription.
 pub(crate) async fn enqueue(
@@ -507,6 +513,39 @@ pub(crate) async fn enqueue(
     tenant: &str,
     events: &[audit_event::Model],
 ) -> AppResult<()> {
+    if events.iter().all(|e| !announces(e)) {
+        return Ok(());
+    }
+    let subscriptions = subscriptions(conn, tenant).await?;
+    enqueue_to(conn, tenant, events, &subscriptions).await
+}
+
+/// Every subscription of the tenant, disabled ones too: their deliveries wait, and leave in
+/// order once it is enabled.
+pub(crate) async fn subscriptions(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+) -> AppResult<Vec<Subscription>> {
+    webhook_subscription::Entity::find()
+        .filter(webhook_subscription::Column::TenantId.eq(tenant))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Subscription::of)
+        .collect()
+}
+
+/// [`enqueue`] with the tenant's `subscriptions` already read (in the same transaction, after
+/// the audit head was locked, or validated against it).
+pub(crate) async fn enqueue_to(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    events: &[audit_event::Model],
+    subscriptions: &[Subscription],
+) -> AppResult<()> {
+    if subscriptions.is_empty() {
+        return Ok(());
+    }
     let mut announced = Vec::new();
     for event in events {
         let data: Value = serde_json::from_str(&event.data)?;
@@ -515,17 +554,6 @@ pub(crate) async fn enqueue(
         }
     }
     if announced.is_empty() {
-        return Ok(());
-    }
-    // Disabled subscriptions too: their deliveries wait, and leave in order once it is enabled.
-    let subscriptions: Vec<Subscription> = webhook_subscription::Entity::find()
-        .filter(webhook_subscription::Column::TenantId.eq(tenant))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Subscription::of)
-        .collect::<AppResult<_>>()?;
-    if subscriptions.is_empty() {
         return Ok(());
     }
     // Due now by the clock, whatever time the event carries (timeouts act at a given time).

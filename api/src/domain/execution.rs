@@ -232,16 +232,14 @@ pub async fn set_webhook(
     Ok(updated)
 }
 
-/// Writes the `action.approved` delivery of a request that just became APPROVED, inside the
-/// approving transaction, when its workflow has a webhook; returns its webhook id. The body
-/// carries the final (edited) action and the hash the approval recorded (invariant 1).
+/// Queues an approved request of `wf` (read in this transaction; it must have a webhook) for
+/// delivery, in the approving transaction; returns its webhook id. The body carries the final
+/// (edited) action and the hash the approval recorded (invariant 1).
 pub(crate) async fn enqueue_approval(
     conn: &impl ConnectionTrait,
+    wf: &workflow::Model,
     request: &approval_request::Model,
-) -> AppResult<Option<String>> {
-    let Some(wf) = webhook_workflow(conn, request.workflow_id).await? else {
-        return Ok(None);
-    };
+) -> AppResult<String> {
     let payload = json!({
         "type": EVENT_APPROVED,
         "requestId": request.id.hyphenated().to_string(),
@@ -252,9 +250,7 @@ pub(crate) async fn enqueue_approval(
         "approvedAt": request.decided_at.map(format_time),
         "route": route_name(request.route),
     });
-    enqueue(conn, &wf, request, EVENT_APPROVED, &payload)
-        .await
-        .map(Some)
+    enqueue(conn, wf, request, EVENT_APPROVED, &payload).await
 }
 
 async fn webhook_workflow(

@@ -2,6 +2,8 @@
 //! and deciding them step by step with quorum and segregation of duties. Every state change and
 //! its audit events commit in one transaction.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use countersign_entity::enums::{DecisionKind, RequestStatus, Route, StepStatus, WorkflowMode};
 use countersign_entity::{approval_request, approval_step, decision, used_link, workflow};
@@ -18,13 +20,13 @@ use uuid::Uuid;
 use crate::auth::{Principal, ROLE_AGENT};
 use crate::domain::audit::{self, EventDraft, EventKind, content_hash, format_time};
 use crate::domain::policy::{
-    Evaluation, Evaluator, OwnedFacts, RouteKind, StepSpec, compiled_version, evaluate_off_thread,
+    CompiledPolicy, Evaluation, Evaluator, OwnedFacts, RouteKind, StepSpec, evaluate_off_thread,
     sample_pick,
 };
-use crate::domain::workflows::{self, WorkflowKey};
+use crate::domain::workflows::WorkflowKey;
 use crate::domain::{execution, guardrails};
 use crate::error::{AppError, AppResult};
-use crate::store::{Store, ensure_tenant, is_unique_violation, now};
+use crate::store::{Store, is_unique_violation, now};
 
 const MAX_ACTION_BYTES: usize = 256 * 1024;
 const MAX_CONTEXT_BYTES: usize = 64 * 1024;
@@ -301,9 +303,15 @@ fn replay(existing: approval_request::Model, fingerprint: &str) -> AppResult<Sub
     })
 }
 
-/// Submits an action: validate, replay on a known idempotency key, route through the active
-/// policy (off the async threads, within the evaluator's deadline), store the request with its steps and
-/// audit events.
+/// How many times a submission is prepared again when its workflow changed (mode or active
+/// policy) between its evaluation and its commit.
+const MAX_PREPARES: usize = 3;
+
+/// Submits an action: validate, route it through the active policy (off the async threads,
+/// within the evaluator's deadline), then hand it to the tenant's appender
+/// ([`crate::domain::intake`]), which stores it with its steps and audit events together with
+/// the submissions that arrived meanwhile, in one transaction, and answers after the commit. A
+/// known idempotency key replays the stored request.
 pub async fn submit(
     store: &Store,
     caller: &Principal,
@@ -313,213 +321,280 @@ pub async fn submit(
     caller.require_any(&[ROLE_AGENT], "submitAction")?;
     input.validate()?;
     let fingerprint = input.fingerprint()?;
-    if let Some(existing) =
-        find_by_idempotency_key(store.db(), &caller.tenant, &input.idempotency_key).await?
-    {
-        return replay(existing, &fingerprint);
-    }
-    let wf = workflows::get(store.db(), &caller.tenant, &input.workflow_key)
-        .await?
-        .ok_or_else(|| {
-            AppError::bad_input(
-                "input.workflowKey",
-                format!("no workflow {:?} in this tenant", input.workflow_key),
-            )
-        })?;
-    if wf.mode == WorkflowMode::Paused {
-        return Err(AppError::WorkflowPaused(wf.key));
-    }
-
-    let txn = store.begin().await?;
-    ensure_tenant(&*txn, &caller.tenant).await?;
-    // Re-read inside the transaction: the mode or active policy may have changed meanwhile.
-    let wf = workflow::Entity::find_by_id(wf.id)
-        .one(&*txn)
-        .await?
-        .ok_or_else(|| AppError::internal("workflow vanished"))?;
-    if wf.mode == WorkflowMode::Paused {
-        return Err(AppError::WorkflowPaused(wf.key));
-    }
-    let policy_row = workflows::policy(&*txn, &wf, wf.active_policy_version).await?;
-    let at = now();
-    let id = Uuid::now_v7();
-    let risk_flags = input.risk_flags.clone().unwrap_or_default();
-
-    let compiled =
-        compiled_version(policy_row.id, &policy_row.document).map_err(AppError::internal)?;
-    let (compiled, mut eval) =
-        evaluate_off_thread(evaluator, compiled, input.facts(&wf.key)).await?;
-    let duplicate_of = match &eval.duplicate_key {
-        Some(key) => find_duplicate(&*txn, wf.id, key, at - compiled.duplicate_window).await?,
-        None => None,
-    };
-    if duplicate_of.is_some() {
-        eval.exceptions.push("duplicate".to_owned());
-    }
-    compiled.apply_overrides(&mut eval, wf.mode == WorkflowMode::ManualOnly);
-
-    let action_hash = content_hash(&input.action)?;
-    let route = route_of(eval.route);
-    let (status, decided_at, reason_code) = match eval.route {
-        RouteKind::Auto => (RequestStatus::Approved, Some(at), None),
-        RouteKind::Human => (RequestStatus::Pending, None, None),
-        RouteKind::Reject => (RequestStatus::Rejected, Some(at), eval.reason_code.clone()),
-    };
-    let qa_sampled = eval.route == RouteKind::Auto && sample_pick(id, eval.sample_rate);
-    let first_due = eval.steps.first().and_then(|s| s.sla).map(|sla| at + sla);
-    let row = approval_request::Model {
-        id,
-        tenant_id: caller.tenant.clone(),
-        workflow_id: wf.id,
-        workflow_key: wf.key.clone(),
-        policy_version: policy_row.version,
-        matched_rule: eval.matched_rule.clone(),
-        route,
-        status,
-        version: 1,
-        idempotency_key: input.idempotency_key.clone(),
-        input_hash: fingerprint.clone(),
-        action_type: input.action_type.clone(),
-        title: input.title.trim().to_owned(),
-        action: serde_json::to_string(&input.action)?,
-        final_action: serde_json::to_string(&input.action)?,
-        edit_patch: None,
-        final_action_hash: action_hash.clone(),
-        recommendation: input.recommendation.clone(),
-        confidence: input.confidence,
-        amount: input.amount.map(|a| a.to_string()),
-        currency: input.currency.clone(),
-        risk_flags: serde_json::to_string(&risk_flags)?,
-        exceptions: serde_json::to_string(&eval.exceptions)?,
-        duplicate_key: eval.duplicate_key.clone(),
-        duplicate_of,
-        sources: serde_json::to_string(&input.sources.clone().unwrap_or_default())?,
-        context: input
-            .context
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()?,
-        correlation: input
-            .correlation
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()?,
-        model: input.model.clone(),
-        prompt_version: input.prompt_version.clone(),
-        cost_usd: input.cost_usd.map(|c| c.to_string()),
-        qa_sampled,
-        qa_role: qa_sampled.then(|| eval.sample_role.clone()).flatten(),
-        qa_verdict: None,
-        qa_reason_code: None,
-        qa_comment: None,
-        qa_reviewed_by: None,
-        qa_reviewed_at: None,
-        current_step: (eval.route == RouteKind::Human).then_some(0),
-        due_at: first_due,
-        reason_code: reason_code.clone(),
-        submitted_by: caller.subject.clone(),
-        submitted_at: at,
-        decided_at,
-        expires_at: (eval.route == RouteKind::Human)
-            .then(|| compiled.expire_after.map(|d| at + d))
-            .flatten(),
-        executed_at: None,
-        external_ref: None,
-        execution_error: None,
-        updated_at: at,
-    };
-    match row
-        .clone()
-        .into_active_model()
-        .reset_all()
-        .insert(&*txn)
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => {
-            // A concurrent submission with the same key won; answer with its request.
-            drop(txn);
-            let existing =
-                find_by_idempotency_key(store.db(), &caller.tenant, &input.idempotency_key)
-                    .await?
-                    .ok_or_else(|| AppError::internal("idempotency conflict without a row"))?;
-            return replay(existing, &fingerprint);
+    let intake = store.intake();
+    let mut fresh = false;
+    for _ in 0..MAX_PREPARES {
+        let wf = intake
+            .workflow(store.db(), &caller.tenant, &input.workflow_key, fresh)
+            .await?;
+        let wf = match wf {
+            Some(wf) => wf,
+            None if fresh => {
+                return Err(AppError::bad_input(
+                    "input.workflowKey",
+                    format!("no workflow {:?} in this tenant", input.workflow_key),
+                ));
+            }
+            None => {
+                fresh = true;
+                continue;
+            }
+        };
+        if wf.mode == WorkflowMode::Paused {
+            if !fresh {
+                // The remembered row may be stale: only the database may refuse.
+                fresh = true;
+                continue;
+            }
+            return paused(store, caller, &input, &fingerprint, wf.key).await;
         }
-        Err(e) => return Err(e.into()),
+        let compiled = intake.policy(store.db(), &wf).await?;
+        let (compiled, eval) =
+            evaluate_off_thread(evaluator, compiled, input.facts(&wf.key)).await?;
+        let prepared = Prepared {
+            tenant: caller.tenant.clone(),
+            submitted_by: caller.subject.clone(),
+            input: input.clone(),
+            fingerprint: fingerprint.clone(),
+            id: Uuid::now_v7(),
+            at: now(),
+            compiled,
+            eval,
+            workflow: wf,
+        };
+        match intake.append(store, prepared).await {
+            Ok(outcome) => {
+                if outcome.created {
+                    crate::telemetry::submitted(
+                        &caller.tenant,
+                        &outcome.request.workflow_key,
+                        route_name(outcome.request.route),
+                    );
+                }
+                return Ok(outcome);
+            }
+            Err(Appended::Retry) => fresh = true,
+            Err(Appended::Failed(AppError::WorkflowPaused(key))) => {
+                return paused(store, caller, &input, &fingerprint, key).await;
+            }
+            Err(Appended::Failed(e)) => return Err(e),
+        }
+    }
+    Err(AppError::Conflict(format!(
+        "workflow {:?} kept changing while the action was submitted; submit it again",
+        input.workflow_key
+    )))
+}
+
+/// A paused workflow takes nothing new, but a retry of an action it took still answers.
+async fn paused(
+    store: &Store,
+    caller: &Principal,
+    input: &SubmitInput,
+    fingerprint: &str,
+    key: String,
+) -> AppResult<SubmitOutcome> {
+    match find_by_idempotency_key(store.db(), &caller.tenant, &input.idempotency_key).await? {
+        Some(existing) => replay(existing, fingerprint),
+        None => Err(AppError::WorkflowPaused(key)),
+    }
+}
+
+/// Why the appender did not store a submission.
+#[derive(Debug)]
+pub(crate) enum Appended {
+    /// Its workflow changed (mode or active policy) after it was evaluated: evaluate again.
+    Retry,
+    /// It failed, alone.
+    Failed(AppError),
+}
+
+/// A submission validated and evaluated, waiting for its appender: everything but the facts
+/// that depend on what was stored before it (duplicates, the audit head).
+pub(crate) struct Prepared {
+    pub tenant: String,
+    pub submitted_by: String,
+    pub input: SubmitInput,
+    pub fingerprint: String,
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// The workflow as evaluated; the appender checks it still is so.
+    pub workflow: workflow::Model,
+    pub compiled: Arc<CompiledPolicy>,
+    /// The evaluation before overrides (a duplicate found at commit still adds its exception).
+    pub eval: Evaluation,
+}
+
+/// What a prepared submission writes, once its duplicate is known.
+pub(crate) struct Built {
+    pub row: approval_request::Model,
+    pub steps: Vec<approval_step::Model>,
+    pub events: Vec<EventDraft>,
+}
+
+impl Prepared {
+    /// The duplicate key's lookup window starts here.
+    pub fn duplicate_since(&self) -> DateTime<Utc> {
+        self.at - self.compiled.duplicate_window
     }
 
-    let mut events = vec![EventDraft::new(
-        EventKind::RequestSubmitted,
-        &caller.subject,
-        json!({
-            "actionType": input.action_type,
-            "title": row.title,
-            "idempotencyKey": input.idempotency_key,
-            "action": input.action,
-            "actionHash": action_hash,
-            "recommendation": input.recommendation,
-            "confidence": input.confidence,
-            "amount": row.amount,
-            "currency": input.currency,
-            "riskFlags": risk_flags,
-            "sources": input.sources.clone().unwrap_or_default(),
-            "context": input.context,
-            "correlation": input.correlation,
-            "model": input.model,
-            "promptVersion": input.prompt_version,
-            "costUsd": row.cost_usd,
-            "policyVersion": policy_row.version,
-            "route": route_name(route),
-            "matchedRule": eval.matched_rule,
-            "exceptions": eval.exceptions,
-            "duplicateOf": duplicate_of,
-            "overrideReason": eval.override_reason,
-        }),
-    )];
-    match eval.route {
-        RouteKind::Auto => events.push(EventDraft::new(
-            EventKind::AutoApproved,
-            "system",
+    /// The idempotency key answered by an existing request: replay it, or CONFLICT when the
+    /// key was used for another action.
+    pub fn replay(&self, existing: approval_request::Model) -> AppResult<SubmitOutcome> {
+        replay(existing, &self.fingerprint)
+    }
+
+    /// The request, its steps and its audit events, with `duplicate_of` the earlier request
+    /// with the same duplicate key (if any). Pure.
+    pub fn build(&self, duplicate_of: Option<Uuid>) -> AppResult<Built> {
+        let input = &self.input;
+        let wf = &self.workflow;
+        let compiled = &self.compiled;
+        let (at, id) = (self.at, self.id);
+        let mut eval = self.eval.clone();
+        if duplicate_of.is_some() {
+            eval.exceptions.push("duplicate".to_owned());
+        }
+        compiled.apply_overrides(&mut eval, wf.mode == WorkflowMode::ManualOnly);
+        let policy_version = wf.active_policy_version;
+        let risk_flags = input.risk_flags.clone().unwrap_or_default();
+        let action_hash = content_hash(&input.action)?;
+        let route = route_of(eval.route);
+        let (status, decided_at, reason_code) = match eval.route {
+            RouteKind::Auto => (RequestStatus::Approved, Some(at), None),
+            RouteKind::Human => (RequestStatus::Pending, None, None),
+            RouteKind::Reject => (RequestStatus::Rejected, Some(at), eval.reason_code.clone()),
+        };
+        let qa_sampled = eval.route == RouteKind::Auto && sample_pick(id, eval.sample_rate);
+        let first_due = eval.steps.first().and_then(|s| s.sla).map(|sla| at + sla);
+        let row = approval_request::Model {
+            id,
+            tenant_id: self.tenant.clone(),
+            workflow_id: wf.id,
+            workflow_key: wf.key.clone(),
+            policy_version,
+            matched_rule: eval.matched_rule.clone(),
+            route,
+            status,
+            version: 1,
+            idempotency_key: input.idempotency_key.clone(),
+            input_hash: self.fingerprint.clone(),
+            action_type: input.action_type.clone(),
+            title: input.title.trim().to_owned(),
+            action: serde_json::to_string(&input.action)?,
+            final_action: serde_json::to_string(&input.action)?,
+            edit_patch: None,
+            final_action_hash: action_hash.clone(),
+            recommendation: input.recommendation.clone(),
+            confidence: input.confidence,
+            amount: input.amount.map(|a| a.to_string()),
+            currency: input.currency.clone(),
+            risk_flags: serde_json::to_string(&risk_flags)?,
+            exceptions: serde_json::to_string(&eval.exceptions)?,
+            duplicate_key: eval.duplicate_key.clone(),
+            duplicate_of,
+            sources: serde_json::to_string(&input.sources.clone().unwrap_or_default())?,
+            context: input
+                .context
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?,
+            correlation: input
+                .correlation
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?,
+            model: input.model.clone(),
+            prompt_version: input.prompt_version.clone(),
+            cost_usd: input.cost_usd.map(|c| c.to_string()),
+            qa_sampled,
+            qa_role: qa_sampled.then(|| eval.sample_role.clone()).flatten(),
+            qa_verdict: None,
+            qa_reason_code: None,
+            qa_comment: None,
+            qa_reviewed_by: None,
+            qa_reviewed_at: None,
+            current_step: (eval.route == RouteKind::Human).then_some(0),
+            due_at: first_due,
+            reason_code: reason_code.clone(),
+            submitted_by: self.submitted_by.clone(),
+            submitted_at: at,
+            decided_at,
+            expires_at: (eval.route == RouteKind::Human)
+                .then(|| compiled.expire_after.map(|d| at + d))
+                .flatten(),
+            executed_at: None,
+            external_ref: None,
+            execution_error: None,
+            updated_at: at,
+        };
+        let mut events = vec![EventDraft::new(
+            EventKind::RequestSubmitted,
+            &self.submitted_by,
             json!({
-                "rule": eval.matched_rule,
-                "policyVersion": policy_row.version,
-                "finalActionHash": action_hash,
-                "qaSampled": qa_sampled,
-                "sampleRate": eval.sample_rate,
+                "actionType": input.action_type,
+                "title": row.title,
+                "idempotencyKey": input.idempotency_key,
+                "action": input.action,
+                "actionHash": action_hash,
+                "recommendation": input.recommendation,
+                "confidence": input.confidence,
+                "amount": row.amount,
+                "currency": input.currency,
+                "riskFlags": risk_flags,
+                "sources": input.sources.clone().unwrap_or_default(),
+                "context": input.context,
+                "correlation": input.correlation,
+                "model": input.model,
+                "promptVersion": input.prompt_version,
+                "costUsd": row.cost_usd,
+                "policyVersion": policy_version,
+                "route": route_name(route),
+                "matchedRule": eval.matched_rule,
+                "exceptions": eval.exceptions,
+                "duplicateOf": duplicate_of,
+                "overrideReason": eval.override_reason,
             }),
-        )),
-        RouteKind::Reject => events.push(EventDraft::new(
-            EventKind::RequestRejected,
-            "system",
-            json!({ "by": "policy", "rule": eval.matched_rule, "reasonCode": reason_code, "policyVersion": policy_row.version }),
-        )),
-        RouteKind::Human => {
-            insert_steps(&*txn, &caller.tenant, id, &eval, compiled.escalation_role.as_deref(), at).await?;
-            if let Some(first) = eval.steps.first() {
-                events.push(step_opened(0, first, first_due));
+        )];
+        let mut steps = Vec::new();
+        match eval.route {
+            RouteKind::Auto => events.push(EventDraft::new(
+                EventKind::AutoApproved,
+                "system",
+                json!({
+                    "rule": eval.matched_rule,
+                    "policyVersion": policy_version,
+                    "finalActionHash": action_hash,
+                    "qaSampled": qa_sampled,
+                    "sampleRate": eval.sample_rate,
+                }),
+            )),
+            RouteKind::Reject => events.push(EventDraft::new(
+                EventKind::RequestRejected,
+                "system",
+                json!({ "by": "policy", "rule": eval.matched_rule, "reasonCode": reason_code, "policyVersion": policy_version }),
+            )),
+            RouteKind::Human => {
+                steps = step_rows(&self.tenant, id, &eval, compiled.escalation_role.as_deref(), at);
+                if let Some(first) = eval.steps.first() {
+                    events.push(step_opened(0, first, first_due));
+                }
             }
         }
+        let events = events
+            .into_iter()
+            .map(|e| e.workflow(&wf.key).request(id))
+            .collect();
+        Ok(Built { row, steps, events })
     }
-    let events = events
-        .into_iter()
-        .map(|e| e.workflow(&wf.key).request(id))
-        .collect();
-    audit::append(&*txn, &caller.tenant, at, events).await?;
-    if eval.route != RouteKind::Human {
-        guardrails::check_after_outcome(&*txn, &caller.tenant, wf.id, at).await?;
-    }
-    // Execution: an AUTO approval of a workflow with a webhook is queued for delivery here, in
-    // the approving transaction.
-    if row.status == RequestStatus::Approved {
-        execution::enqueue_approval(&*txn, &row).await?;
-    }
-    txn.commit().await?;
-    crate::telemetry::submitted(&caller.tenant, &wf.key, route_name(route));
-    Ok(SubmitOutcome {
-        request: row,
-        created: true,
-    })
 }
+
+/// A request in one of these states is not repeated by a later one with its duplicate key.
+pub(crate) const NOT_DUPLICATED: [RequestStatus; 3] = [
+    RequestStatus::Rejected,
+    RequestStatus::Cancelled,
+    RequestStatus::Expired,
+];
 
 /// The latest request of the workflow with the same duplicate key submitted since `since` that
 /// still counts (not REJECTED, CANCELLED or EXPIRED).
@@ -533,11 +608,7 @@ pub(crate) async fn find_duplicate(
         .filter(approval_request::Column::WorkflowId.eq(workflow_id))
         .filter(approval_request::Column::DuplicateKey.eq(key))
         .filter(approval_request::Column::SubmittedAt.gte(since))
-        .filter(approval_request::Column::Status.is_not_in([
-            RequestStatus::Rejected,
-            RequestStatus::Cancelled,
-            RequestStatus::Expired,
-        ]))
+        .filter(approval_request::Column::Status.is_not_in(NOT_DUPLICATED))
         .order_by_desc(approval_request::Column::SubmittedAt)
         .one(conn)
         .await?
@@ -561,49 +632,46 @@ fn step_opened(index: i32, step: &StepSpec, due: Option<DateTime<Utc>>) -> Event
     )
 }
 
-async fn insert_steps(
-    conn: &impl ConnectionTrait,
+fn step_rows(
     tenant: &str,
     request_id: Uuid,
     eval: &Evaluation,
     escalation_role: Option<&str>,
     at: DateTime<Utc>,
-) -> AppResult<()> {
-    let rows = eval.steps.iter().enumerate().map(|(i, spec)| {
-        let first = i == 0;
-        approval_step::Model {
-            id: Uuid::now_v7(),
-            tenant_id: tenant.to_owned(),
-            request_id,
-            idx: i as i32,
-            role: spec.role.clone(),
-            quorum: spec.quorum as i32,
-            approvals: 0,
-            status: if first {
-                StepStatus::Open
-            } else {
-                StepStatus::Waiting
-            },
-            sla_ms: spec.sla.map(|d| d.num_milliseconds()),
-            opened_at: first.then_some(at),
-            due_at: if first {
-                spec.sla.map(|d| at + d)
-            } else {
-                None
-            },
-            // Only steps with a due time can become overdue.
-            escalation_role: spec.sla.and(escalation_role.map(str::to_owned)),
-            escalated_to: None,
-            escalated_at: None,
-            decided_at: None,
-        }
-        .into_active_model()
-        .reset_all()
-    });
-    approval_step::Entity::insert_many(rows)
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+) -> Vec<approval_step::Model> {
+    eval.steps
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let first = i == 0;
+            approval_step::Model {
+                id: Uuid::now_v7(),
+                tenant_id: tenant.to_owned(),
+                request_id,
+                idx: i as i32,
+                role: spec.role.clone(),
+                quorum: spec.quorum as i32,
+                approvals: 0,
+                status: if first {
+                    StepStatus::Open
+                } else {
+                    StepStatus::Waiting
+                },
+                sla_ms: spec.sla.map(|d| d.num_milliseconds()),
+                opened_at: first.then_some(at),
+                due_at: if first {
+                    spec.sla.map(|d| at + d)
+                } else {
+                    None
+                },
+                // Only steps with a due time can become overdue.
+                escalation_role: spec.sla.and(escalation_role.map(str::to_owned)),
+                escalated_to: None,
+                escalated_at: None,
+                decided_at: None,
+            }
+        })
+        .collect()
 }
 
 /// Input of `decide`.
@@ -958,34 +1026,41 @@ pub async fn decide(
         }
     }
     // The optimistic check backs up the row lock: exactly one writer moves a version forward.
-    let res = approval_request::Entity::update_many()
+    let updated = approval_request::Entity::update_many()
         .set(update)
         .filter(approval_request::Column::Id.eq(request.id))
         .filter(approval_request::Column::Version.eq(request.version))
-        .exec(&*txn)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(AppError::Conflict(format!(
-            "request {} changed meanwhile; reload and decide again",
-            request.id
-        )));
-    }
+        .exec_with_returning(&*txn)
+        .await?
+        .pop()
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "request {} changed meanwhile; reload and decide again",
+                request.id
+            ))
+        })?;
     let events = events
         .into_iter()
         .map(|e| e.workflow(&request.workflow_key).request(request.id))
         .collect();
-    audit::append(&*txn, &caller.tenant, at, events).await?;
-    if reached_outcome {
+    // The head is locked from here to the commit: only what needs the log's order follows.
+    let (_, wf) =
+        audit::append_for_workflow(&*txn, &caller.tenant, at, events, request.workflow_id).await?;
+    if reached_outcome
+        && wf.mode == WorkflowMode::Active
+        && store
+            .intake()
+            .policy(store.db(), &wf)
+            .await?
+            .guardrails
+            .is_some()
+    {
         guardrails::check_after_outcome(&*txn, &caller.tenant, request.workflow_id, at).await?;
     }
-    let updated = approval_request::Entity::find_by_id(request.id)
-        .one(&*txn)
-        .await?
-        .ok_or_else(|| AppError::internal("request vanished"))?;
     // Execution: the final approval of a workflow with a webhook is queued for delivery here, in
     // the approving transaction.
-    if updated.status == RequestStatus::Approved {
-        execution::enqueue_approval(&*txn, &updated).await?;
+    if updated.status == RequestStatus::Approved && wf.webhook_url.is_some() {
+        execution::enqueue_approval(&*txn, &wf, &updated).await?;
     }
     txn.commit().await?;
     crate::telemetry::decided(&caller.tenant, &updated.workflow_key, input.decision);

@@ -7,6 +7,7 @@ pub mod duration;
 pub mod event_webhooks;
 pub mod execution;
 pub mod guardrails;
+pub mod intake;
 pub mod keys;
 pub mod lifecycle;
 pub mod links;

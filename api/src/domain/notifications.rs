@@ -419,6 +419,17 @@ pub(crate) async fn enqueue(
     tenant: &str,
     events: &[audit_event::Model],
 ) -> AppResult<()> {
+    enqueue_known(conn, tenant, events, &HashMap::new()).await
+}
+
+/// [`enqueue`] with some of the events' workflows already read in this transaction (by key);
+/// the others are read here.
+pub(crate) async fn enqueue_known(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    events: &[audit_event::Model],
+    known: &HashMap<String, workflow::Model>,
+) -> AppResult<()> {
     let mut configs: HashMap<String, Vec<ChannelConfig>> = HashMap::new();
     let mut rows: Vec<notification::Model> = Vec::new();
     let queued = now();
@@ -437,7 +448,10 @@ pub(crate) async fn enqueue(
             continue;
         }
         if !configs.contains_key(key) {
-            let found = workflows::get(conn, tenant, key).await?;
+            let found = match known.get(key) {
+                Some(wf) => Some(wf.clone()),
+                None => workflows::get(conn, tenant, key).await?,
+            };
             configs.insert(
                 key.to_owned(),
                 found.as_ref().map(channels).unwrap_or_default(),

@@ -17,6 +17,7 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
+use crate::domain::intake::Intake;
 use crate::error::AppResult;
 
 /// The hash that precedes a tenant's first audit event.
@@ -38,6 +39,9 @@ pub struct Store {
     // Signalled after every successful write commit in this process: the event hub's fast path
     // (other replicas learn through PostgreSQL NOTIFY, and a short poll backs both up).
     committed: Arc<Notify>,
+    // The per-tenant appenders that group submissions into one transaction, and what they
+    // remember between batches.
+    intake: Arc<Intake>,
 }
 
 /// A write transaction; on SQLite it also holds the writer lock until commit or drop.
@@ -102,7 +106,13 @@ impl Store {
             db,
             write_lock,
             committed: Arc::new(Notify::new()),
+            intake: Arc::new(Intake::default()),
         })
+    }
+
+    /// The submissions' appenders.
+    pub(crate) fn intake(&self) -> &Intake {
+        &self.intake
     }
 
     /// The pool, for reads.

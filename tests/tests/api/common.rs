@@ -26,6 +26,17 @@ pub fn refund_policy() -> Value {
     })
 }
 
+/// Invoices: small ones AUTO, others to an AP clerk; the same vendor and invoice number within
+/// 30 days is a duplicate.
+pub fn payables_policy() -> Value {
+    json!({
+        "rules": [ { "name": "small", "when": "amount < 1000.0", "route": "AUTO" } ],
+        "default": { "route": "HUMAN", "steps": [ { "role": "ap_clerk" } ] },
+        "duplicateKey": "action.vendor_id + ':' + action.invoice_number",
+        "duplicateWindow": "P30D"
+    })
+}
+
 pub fn admin(app: &TestApp) -> String {
     app.token(TENANT, "alice-admin", &["admin"])
 }

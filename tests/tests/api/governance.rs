@@ -535,17 +535,7 @@ fn invoice(key: &str, vendor: &str, number: &str, amount: &str) -> Value {
 }
 
 async fn duplicate_goes_to_people_and_points_at_the_original(app: &TestApp) {
-    create_workflow(
-        app,
-        "payables",
-        json!({
-            "rules": [ { "name": "small", "when": "amount < 1000.0", "route": "AUTO" } ],
-            "default": { "route": "HUMAN", "steps": [ { "role": "ap_clerk" } ] },
-            "duplicateKey": "action.vendor_id + ':' + action.invoice_number",
-            "duplicateWindow": "P30D"
-        }),
-    )
-    .await;
+    create_workflow(app, "payables", payables_policy()).await;
     let first = submit_full(app, invoice("inv-1", "V1", "1001", "100")).await;
     assert_eq!(first["route"], "AUTO");
     assert_eq!(first["request"]["exceptions"], json!([]));

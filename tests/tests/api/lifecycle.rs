@@ -3,7 +3,7 @@
 
 use countersign_tests::{TestApp, db_tests};
 use futures::future::join_all;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -21,6 +21,8 @@ db_tests!(
     concurrent_resubmission_stores_one_request,
     invariant_5_racing_approvals_of_last_slot_give_one_transition,
     quorum_collects_concurrent_distinct_approvals,
+    concurrent_submissions_are_stored_once_each_in_order_of_the_chain,
+    a_pause_racing_submissions_takes_none_after_it,
 );
 
 async fn auto_route_is_approved_at_once_with_rule_recorded(app: &TestApp) {
@@ -390,4 +392,188 @@ async fn quorum_collects_concurrent_distinct_approvals(app: &TestApp) {
     assert_eq!(r["status"], "APPROVED");
     assert_eq!(r["steps"][0]["approvals"], 3);
     assert_eq!(r["version"], 4);
+}
+
+const SUBMITTED_DUPLICATES: &str = "mutation($input: SubmitActionInput!) { submitAction(input: $input) { created route request { id exceptions duplicateOf } } }";
+const SET_MODE: &str = "mutation($key: String!, $mode: WorkflowMode!, $reason: String!) { setWorkflowMode(workflowKey: $key, mode: $mode, reason: $reason) { mode } }";
+const CHAIN: &str = "{ verifyAuditChain { ok checked firstBrokenSeq } }";
+const EVENTS: &str = "query($after: String) { auditLog(first: 500, after: $after) { edges { node { seq type requestId data } } pageInfo { hasNextPage endCursor } } }";
+
+/// Every audit event of the tenant, in seq order.
+async fn audit_events(app: &TestApp) -> Vec<Value> {
+    let auditor = app.token(TENANT, "audrey-auditor", &["auditor"]);
+    let mut events = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app.data(&auditor, EVENTS, json!({ "after": after })).await["auditLog"].clone();
+        events.extend(
+            page["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"].clone()),
+        );
+        if page["pageInfo"]["hasNextPage"] != true {
+            return events;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+/// Submissions that arrive together are committed together (group commit): each is answered as
+/// if it had been alone. Forty at once — thirty keys, ten retries of some of them, every three
+/// keys one invoice — store thirty requests; a retry gets its key's request; the first of each
+/// invoice in the chain is the original and each later one points at one stored before it; the
+/// chain is gap-free and verifies.
+async fn concurrent_submissions_are_stored_once_each_in_order_of_the_chain(app: &TestApp) {
+    create_workflow(app, "payables", payables_policy()).await;
+    let token = agent(app);
+    let input = |n: usize| {
+        let mut input = refund(
+            "payables",
+            &format!("inv-{n}"),
+            if n.is_multiple_of(2) { "100" } else { "5000" },
+        );
+        input["action"] = json!({ "vendor_id": "V1", "invoice_number": format!("{}", n / 3) });
+        input
+    };
+    let keys: Vec<usize> = (0..30).chain(0..10).collect();
+    let answers = join_all(keys.iter().map(|n| {
+        let token = token.clone();
+        let input = input(*n);
+        async move {
+            app.gql(&token, SUBMITTED_DUPLICATES, json!({ "input": input }))
+                .await
+        }
+    }))
+    .await;
+    let mut by_key: std::collections::HashMap<usize, String> = Default::default();
+    let mut created = 0;
+    for (n, body) in keys.iter().zip(&answers) {
+        assert!(body.get("errors").is_none(), "inv-{n}: {body}");
+        let out = &body["data"]["submitAction"];
+        let id = out["request"]["id"].as_str().unwrap().to_owned();
+        if out["created"] == true {
+            created += 1;
+        }
+        if let Some(first) = by_key.insert(*n, id.clone()) {
+            assert_eq!(first, id, "a retry of inv-{n} answers with its request");
+        }
+    }
+    assert_eq!(created, 30, "one request per key");
+    assert_eq!(app.count("approval_requests").await, 30);
+
+    let chain = app
+        .data(
+            &app.token(TENANT, "audrey-auditor", &["auditor"]),
+            CHAIN,
+            json!({}),
+        )
+        .await["verifyAuditChain"]
+        .clone();
+    assert_eq!(chain["ok"], true, "{chain}");
+    let events = audit_events(app).await;
+    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(
+        seqs,
+        (1..=events.len() as i64).collect::<Vec<_>>(),
+        "gap-free"
+    );
+    assert_eq!(chain["checked"], json!(events.len()));
+
+    // Per invoice, in the order of the chain: the first is the original, each later one a
+    // duplicate of one before it, sent to people.
+    let submitted: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "REQUEST_SUBMITTED")
+        .collect();
+    assert_eq!(submitted.len(), 30);
+    for invoice in 0..10 {
+        let mut seen: Vec<String> = Vec::new();
+        for e in &submitted {
+            let n: usize = e["data"]["idempotencyKey"].as_str().unwrap()[4..]
+                .parse()
+                .unwrap();
+            if n / 3 != invoice {
+                continue;
+            }
+            let id = e["requestId"].as_str().unwrap().to_owned();
+            let duplicate_of = &e["data"]["duplicateOf"];
+            if seen.is_empty() {
+                assert_eq!(duplicate_of, &Value::Null, "the first of invoice {invoice}");
+            } else {
+                let earlier = duplicate_of
+                    .as_str()
+                    .unwrap_or_else(|| panic!("inv-{n} is a duplicate"));
+                assert!(
+                    seen.iter().any(|s| s == earlier),
+                    "inv-{n} points at an earlier request"
+                );
+                assert_eq!(e["data"]["exceptions"], json!(["duplicate"]));
+                assert_eq!(e["data"]["route"], "HUMAN");
+            }
+            seen.push(id);
+        }
+        assert_eq!(seen.len(), 3);
+    }
+}
+
+/// Invariant 8 under concurrency: a pause that lands while submissions are arriving (some
+/// already evaluated, waiting for their commit) lets none of them in after it. Each is either
+/// stored before the pause in the chain or refused with WORKFLOW_PAUSED.
+async fn a_pause_racing_submissions_takes_none_after_it(app: &TestApp) {
+    create_workflow(app, "refunds", refund_policy()).await;
+    let token = agent(app);
+    let submissions = (0..30).map(|n| {
+        let token = token.clone();
+        async move {
+            let body = app
+                .gql(
+                    &token,
+                    SUBMIT,
+                    json!({ "input": refund("refunds", &format!("race-{n}"), "20") }),
+                )
+                .await;
+            match body.get("errors") {
+                None => "stored".to_owned(),
+                Some(errors) => errors[0]["extensions"]["code"].as_str().unwrap().to_owned(),
+            }
+        }
+    });
+    let pause = async {
+        app.data(
+            &admin(app),
+            SET_MODE,
+            json!({ "key": "refunds", "mode": "PAUSED", "reason": "incident" }),
+        )
+        .await;
+        "paused".to_owned()
+    };
+    let mut all: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send + '_>>> =
+        submissions.map(|f| Box::pin(f) as _).collect();
+    all.insert(15, Box::pin(pause));
+    let outcomes = join_all(all).await;
+    let stored = outcomes.iter().filter(|o| *o == "stored").count();
+    let refused = outcomes.iter().filter(|o| *o == "WORKFLOW_PAUSED").count();
+    assert_eq!(stored + refused, 30, "stored or refused: {outcomes:?}");
+    assert_eq!(app.count("approval_requests").await as usize, stored);
+
+    let events = audit_events(app).await;
+    let paused_at = events
+        .iter()
+        .find(|e| e["type"] == "WORKFLOW_MODE_CHANGED")
+        .map(|e| e["seq"].as_i64().unwrap())
+        .unwrap();
+    let after: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "REQUEST_SUBMITTED" && e["seq"].as_i64().unwrap() > paused_at)
+        .collect();
+    assert!(after.is_empty(), "submitted after the pause: {after:?}");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["type"] == "REQUEST_SUBMITTED")
+            .count(),
+        stored
+    );
 }
