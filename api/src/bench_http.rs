@@ -77,6 +77,7 @@ async fn wait_ready(url: &str) -> anyhow::Result<()> {
 
 /// The floor: `POST /graphql` answered with the same bytes by a bare axum handler.
 pub async fn serve_floor(listen: &str) -> anyhow::Result<()> {
+    use axum::serve::ListenerExt;
     let app = axum::Router::new()
         .route(
             "/graphql",
@@ -88,7 +89,10 @@ pub async fn serve_floor(listen: &str) -> anyhow::Result<()> {
             }),
         )
         .route("/healthz", axum::routing::get(|| async { "ok" }));
-    let listener = tokio::net::TcpListener::bind(listen).await?;
+    // TCP_NODELAY, as the server sets it.
+    let listener = tokio::net::TcpListener::bind(listen).await?.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).await?;
     Ok(())
 }

@@ -61,6 +61,11 @@ pub(crate) async fn serve(
                 }
             },
         };
+        // Small answers leave at once: with Nagle's algorithm a response written in two parts
+        // waits for the client's delayed ACK (40 ms on Linux) before its second part leaves.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
+        }
         let conn = http
             .serve_connection(
                 TokioIo::new(stream),
