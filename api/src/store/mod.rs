@@ -13,7 +13,7 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseBackend,
     DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QuerySelect, SqlErr,
-    TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
@@ -131,7 +131,17 @@ impl Store {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        let txn = self.db.begin().await?;
+        // IMMEDIATE on SQLite: the database's write lock is taken at BEGIN. A deferred
+        // transaction that read first would fail with SQLITE_BUSY_SNAPSHOT, without waiting, if
+        // a write outside this process's writer lock (a worker's single UPDATE) committed
+        // between its first read and its first write.
+        let txn = self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
         Ok(WriteTxn {
             txn,
             _guard: guard,
@@ -220,4 +230,49 @@ pub async fn lock_tenant(conn: &impl ConnectionTrait, tenant_id: &str) -> AppRes
 /// True when `err` is a unique-constraint violation.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write transaction holds SQLite's write lock from its BEGIN: another connection cannot
+    /// start writing meanwhile (so it cannot commit between the transaction's first read and its
+    /// first write, which would fail that write with SQLITE_BUSY_SNAPSHOT).
+    #[tokio::test]
+    async fn a_write_transaction_holds_the_sqlite_write_lock_from_its_begin() {
+        let dir = std::env::temp_dir().join(format!("cs-begin-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("db.sqlite");
+        let store = Store::connect(&format!("sqlite://{}?mode=rwc", file.display()), 2)
+            .await
+            .unwrap();
+        store
+            .db()
+            .execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .unwrap();
+        let other = rusqlite::Connection::open(&file).unwrap();
+        other.busy_timeout(Duration::ZERO).unwrap();
+
+        let txn = store.begin().await.unwrap();
+        let refused = other.execute_batch("BEGIN IMMEDIATE; INSERT INTO t VALUES (2); COMMIT;");
+        assert!(
+            matches!(&refused, Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy),
+            "{refused:?}"
+        );
+        txn.execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        other
+            .execute_batch("BEGIN IMMEDIATE; INSERT INTO t VALUES (2); COMMIT;")
+            .unwrap();
+        let count: i64 = other
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 2);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
