@@ -45,8 +45,8 @@ pub async fn queue(
     }
     let total = Count::of(approval_request::Entity::find().filter(cond.clone()));
     let after = after.map(|a| queue_after(&decode_cursor(a)?)).transpose()?;
-    // One ordered range of the (tenant, QA role, verdict, submission time, id) index per role
-    // the caller holds, merged: a page never sorts the whole queue.
+    // One ordered range of the waiting samples' partial index (tenant, QA role, submission
+    // time, id) per role the caller holds, merged: a page never sorts the whole queue.
     let mut rows = Vec::new();
     for role in &caller.roles {
         let mut q = approval_request::Entity::find()
