@@ -385,7 +385,9 @@ async fn write(
     head: &mut Head,
 ) -> Result<Vec<SubmitOutcome>, Failure> {
     let intake = store.intake();
+    let t0 = Instant::now();
     let txn = store.begin().await?;
+    let t_begin = t0.elapsed();
     let tenant_known = lock(&intake.tenants).contains(tenant);
     if !tenant_known {
         ensure_tenant(&*txn, tenant).await?;
@@ -434,9 +436,11 @@ async fn write(
     }
     audit::notify_replicas(&*txn, tenant).await?;
     let mut subscriptions = event_webhooks::subscriptions(&*txn, tenant).await?;
+    let t_before_lock = t0.elapsed();
 
     // The head, last.
     let locked = audit::lock_head(&*txn, tenant).await?;
+    let t_locked = t0.elapsed();
     if head.as_ref() != Some(&(locked.audit_seq, locked.audit_head_hash.clone())) {
         // Another writer appended since this appender's last batch: what was read above may
         // predate a change that appended before the head was locked. Read it again.
@@ -487,7 +491,18 @@ async fn write(
             execution::enqueue_approval(&*txn, wf, &b.row).await?;
         }
     }
+    let t_written = t0.elapsed();
     txn.commit().await?;
+    tracing::debug!(
+        tenant,
+        size = items.len(),
+        ?t_begin,
+        ?t_before_lock,
+        ?t_locked,
+        ?t_written,
+        total = ?t0.elapsed(),
+        "batch of submissions committed"
+    );
 
     if !tenant_known {
         lock(&intake.tenants).insert(tenant.to_owned());
