@@ -296,17 +296,27 @@ fn stale(items: &[&Prepared], current: &HashMap<Uuid, workflow::Model>) -> Vec<u
         .collect()
 }
 
-async fn read_workflows(
+/// The workflows `ids` as this transaction reads them; `Stale` (remembering what was read) when
+/// some of `items` were evaluated with another mode or policy.
+async fn current_workflows(
     conn: &impl ConnectionTrait,
+    intake: &Intake,
     ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, workflow::Model>> {
-    Ok(workflow::Entity::find()
+    items: &[&Prepared],
+) -> Result<HashMap<Uuid, workflow::Model>, Failure> {
+    let current: HashMap<Uuid, workflow::Model> = workflow::Entity::find()
         .filter(workflow::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?
         .into_iter()
         .map(|wf| (wf.id, wf))
-        .collect())
+        .collect();
+    let changed = stale(items, &current);
+    if !changed.is_empty() {
+        current.values().for_each(|wf| intake.remember(wf));
+        return Err(Failure::Stale(changed));
+    }
+    Ok(current)
 }
 
 /// For each submission with a duplicate key, the latest stored request of its workflow with
@@ -395,12 +405,7 @@ async fn write(
     let mut ids: Vec<Uuid> = items.iter().map(|p| p.workflow.id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut current = read_workflows(&*txn, &ids).await?;
-    let changed = stale(items, &current);
-    if !changed.is_empty() {
-        current.values().for_each(|wf| intake.remember(wf));
-        return Err(Failure::Stale(changed));
-    }
+    let mut current = current_workflows(&*txn, intake, &ids, items).await?;
 
     let stored = stored_duplicates(&*txn, items).await?;
     let mut built = build_all(items, stored)?;
@@ -444,12 +449,7 @@ async fn write(
     if head.as_ref() != Some(&(locked.audit_seq, locked.audit_head_hash.clone())) {
         // Another writer appended since this appender's last batch: what was read above may
         // predate a change that appended before the head was locked. Read it again.
-        current = read_workflows(&*txn, &ids).await?;
-        let changed = stale(items, &current);
-        if !changed.is_empty() {
-            current.values().for_each(|wf| intake.remember(wf));
-            return Err(Failure::Stale(changed));
-        }
+        current = current_workflows(&*txn, intake, &ids, items).await?;
         subscriptions = event_webhooks::subscriptions(&*txn, tenant).await?;
     }
     let (mut seq, mut prev) = (locked.audit_seq, locked.audit_head_hash);
