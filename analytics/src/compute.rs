@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::AnalyticsError;
 use crate::report::*;
-use crate::rows::{Route, Status, col, money_from_units, week_index};
+use crate::rows::{NO_REASON, Route, Status, col, money_from_units, week_index};
 
 /// A tenant's request frame with the dictionaries its codes index.
 #[derive(Clone, Debug)]
@@ -52,11 +52,11 @@ const ERRORS: &str = "n_errors";
 const BUCKET: &str = "bucket";
 
 fn status_is(status: Status) -> Expr {
-    col(col::STATUS).eq(lit(status as u32))
+    col(col::STATUS).eq(lit(status as u8))
 }
 
 fn route_is(route: Route) -> Expr {
-    col(col::ROUTE).eq(lit(route as u32))
+    col(col::ROUTE).eq(lit(route as u8))
 }
 
 /// Human-routed and approved by people (later execution outcomes still count).
@@ -69,13 +69,20 @@ fn human_approved() -> Expr {
     )
 }
 
-/// Count of rows where `flag` holds.
+/// Count of rows where `flag` holds: the flags are summed as they are (bits), and only the count
+/// is widened, so no column of 64-bit integers is made per row.
 fn count(flag: Expr, name: &str) -> Expr {
-    flag.cast(DataType::Int64).sum().alias(name)
+    tally(flag).alias(name)
 }
 
+/// The number of rows where `flag` holds, as an Int64.
+fn tally(flag: Expr) -> Expr {
+    flag.sum().cast(DataType::Int64)
+}
+
+/// Sum of a column of small counts, accumulated by polars in 64 bits.
 fn sum(column: &str, name: &str) -> Expr {
-    col(column).cast(DataType::Int64).sum().alias(name)
+    col(column).sum().cast(DataType::Int64).alias(name)
 }
 
 fn cycle_quantile(q: f64, name: &str) -> Expr {
@@ -137,10 +144,8 @@ fn any_of(mut terms: Vec<Expr>) -> Expr {
 
 /// The aggregations of a group of requests: every count of `Totals` and the rest.
 fn aggregations(now_us: i64) -> Vec<Expr> {
-    let open_breached = col(col::OPEN_DUE_US)
-        .lt(lit(now_us))
-        .fill_null(lit(false))
-        .cast(DataType::Int64);
+    // A request with no open step due holds NO_DUE there, which is never before now.
+    let open_breached = tally(col(col::OPEN_DUE_US).lt(lit(now_us)));
     vec![
         len().cast(DataType::Int64).alias(SUBMITTED),
         count(route_is(Route::Auto), AUTO),
@@ -161,8 +166,7 @@ fn aggregations(now_us: i64) -> Vec<Expr> {
         count(human_approved().and(col(col::EDITED)), EDITED),
         sum(col::DECISIONS, DECISIONS),
         sum(col::STEPS_OPENED, STEPS_OPENED),
-        (col(col::STEPS_BREACHED).cast(DataType::Int64) + open_breached)
-            .sum()
+        (col(col::STEPS_BREACHED).sum().cast(DataType::Int64) + open_breached)
             .alias(STEPS_BREACHED),
         col(col::CYCLE_S)
             .count()
@@ -300,7 +304,7 @@ fn rejection_reasons(
     let counts = df.column(SUBMITTED)?.i64()?;
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        let code = match reasons.get(i) {
+        let code = match reasons.get(i).filter(|r| *r != NO_REASON) {
             Some(r) => frame
                 .reasons
                 .get(r as usize)
@@ -362,7 +366,9 @@ fn bucket_column(granularity: Granularity) -> &'static str {
 /// last request), empty buckets included.
 fn series(rows: LazyFrame, filter: &Filter) -> Result<Vec<SeriesPoint>, AnalyticsError> {
     let df = rows
-        .group_by([col(bucket_column(filter.granularity)).alias(BUCKET)])
+        .group_by([col(bucket_column(filter.granularity))
+            .cast(DataType::Int32)
+            .alias(BUCKET)])
         .agg([
             len().cast(DataType::Int64).alias(SUBMITTED),
             count(route_is(Route::Auto), AUTO),
@@ -370,10 +376,9 @@ fn series(rows: LazyFrame, filter: &Filter) -> Result<Vec<SeriesPoint>, Analytic
             count(status_is(Status::Rejected), REJECTED),
             // executionFailed + rolledBack + sampledIncorrect, as errorRate counts them: a
             // request rolled back and judged incorrect counts twice.
-            (status_is(Status::ExecutionFailed).cast(DataType::Int64)
-                + status_is(Status::RolledBack).cast(DataType::Int64)
-                + col(col::INCORRECT).cast(DataType::Int64))
-            .sum()
+            (tally(status_is(Status::ExecutionFailed))
+                + tally(status_is(Status::RolledBack))
+                + tally(col(col::INCORRECT)))
             .alias(ERRORS),
             cycle_quantile(0.5, P50),
             col(col::COST).sum().alias(AI_COST),
@@ -449,7 +454,19 @@ pub fn compute(
             "from must not be after to".to_owned(),
         ));
     }
-    let rows = frame.df.clone().lazy().filter(mask(frame, filter));
+    // Filtered once: the four computations below read the same rows. With no filter the frame
+    // is used as it is (its columns are shared, not copied).
+    let rows = if filter.from.is_none() && filter.to.is_none() && filter.workflow_keys.is_none() {
+        frame.df.clone().lazy()
+    } else {
+        frame
+            .df
+            .clone()
+            .lazy()
+            .filter(mask(frame, filter))
+            .collect()?
+            .lazy()
+    };
     let aggs = aggregations(now.timestamp_micros());
 
     // Per workflow.

@@ -12,6 +12,7 @@ pub mod export;
 pub mod load;
 pub mod report;
 pub mod rows;
+mod sqlite;
 
 pub use compute::{Frame, compute};
 pub use load::{Refresh, TenantAnalytics, Update};
@@ -23,6 +24,9 @@ pub enum AnalyticsError {
     /// The database could not be read.
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
+    /// A SQLite file could not be read.
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// polars refused a computation.
     #[error("polars: {0}")]
     Polars(#[from] polars::error::PolarsError),

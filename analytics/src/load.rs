@@ -1,24 +1,20 @@
-//! Loading a tenant's requests, steps and decisions from the database into [`RequestFacts`], and
-//! keeping them current: [`TenantAnalytics`] holds the rows in memory and, on each refresh, reads
+//! Loading a tenant's requests, with what their steps and decisions add up to, from the database
+//! in one statement, and keeping them current: [`TenantAnalytics`] holds the rows in memory and, on each refresh, reads
 //! only the requests that audit events after its last `seq` touched.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use countersign_entity::enums::{
-    DecisionKind, RequestStatus, Route as DbRoute, SampleVerdict, StepStatus,
-};
-use countersign_entity::{
-    approval_request, approval_step, audit_event, decision, tenant, workflow,
-};
+use countersign_entity::enums::{RequestStatus, Route as DbRoute};
+use countersign_entity::{approval_request, audit_event, tenant, workflow};
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-    StreamTrait,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Iterable, PaginatorTrait,
+    QueryFilter, QuerySelect, Statement, StreamTrait, Value,
 };
 use uuid::Uuid;
 
@@ -34,67 +30,24 @@ const ID_CHUNK: usize = 500;
 /// cheaper than many `IN` lookups.
 const RELOAD_ABOVE: usize = 50_000;
 
-#[derive(Debug, FromQueryResult)]
-struct RequestRow {
-    id: Uuid,
-    workflow_key: String,
-    route: DbRoute,
-    status: RequestStatus,
-    edit_patch: Option<String>,
-    cost_usd: Option<String>,
-    qa_sampled: bool,
-    qa_verdict: Option<SampleVerdict>,
-    reason_code: Option<String>,
-    submitted_at: DateTime<Utc>,
-    decided_at: Option<DateTime<Utc>>,
-    updated_at: DateTime<Utc>,
-}
+/// A tenant's opened steps (`$1`): which is open now, its due time, when it was decided.
+pub(crate) const STEPS_SQL: &str = "SELECT request_id, status = 'OPEN' AS open, due_at, decided_at \
+     FROM approval_steps {not_indexed} WHERE tenant_id = $1 AND opened_at IS NOT NULL";
 
-#[derive(Debug, FromQueryResult)]
-struct StepRow {
-    request_id: Uuid,
-    status: StepStatus,
-    opened_at: Option<DateTime<Utc>>,
-    due_at: Option<DateTime<Utc>>,
-    decided_at: Option<DateTime<Utc>>,
-}
+/// A tenant's votes: one row per APPROVE or REJECT decision.
+pub(crate) const DECISIONS_SQL: &str = "SELECT request_id FROM decisions {not_indexed} \
+     WHERE tenant_id = $1 AND decision IN ('APPROVE', 'REJECT')";
 
-#[derive(Debug, FromQueryResult)]
-struct DecisionCount {
-    request_id: Uuid,
-    n: i64,
-}
+/// A tenant's requests, route and status as the codes of [`Route`] and [`Status`] (`{route}` and
+/// `{status}` are CASE expressions made from the entities' enums).
+const REQUESTS_SQL: &str = "SELECT id, workflow_key, {route}, {status}, \
+     (edit_patch IS NOT NULL AND edit_patch <> '[]') AS edited, cost_usd, qa_sampled, \
+     COALESCE(qa_verdict = 'INCORRECT', FALSE) AS incorrect, reason_code, submitted_at, \
+     decided_at, updated_at \
+     FROM approval_requests {not_indexed} WHERE tenant_id = $1";
 
-/// What the steps of one request add up to.
-#[derive(Clone, Copy, Debug, Default)]
-struct StepFacts {
-    opened: u32,
-    /// Closed by a decision after the due time.
-    breached_decided: u32,
-    open_due: Option<DateTime<Utc>>,
-    /// Due times of steps closed without a decision (skipped when the request expired or was
-    /// cancelled): late when the request ended after them.
-    undecided_dues: [Option<DateTime<Utc>>; 2],
-    undecided_more: u32,
-}
-
-impl StepFacts {
-    fn add(&mut self, s: &StepRow) {
-        if s.opened_at.is_none() {
-            return;
-        }
-        self.opened += 1;
-        let Some(due) = s.due_at else { return };
-        match (s.status, s.decided_at) {
-            (StepStatus::Open, _) => self.open_due = Some(due),
-            (_, Some(decided)) => self.breached_decided += u32::from(decided > due),
-            (_, None) => match self.undecided_dues.iter_mut().find(|d| d.is_none()) {
-                Some(slot) => *slot = Some(due),
-                None => self.undecided_more += 1,
-            },
-        }
-    }
-}
+/// A code no route or status has: the CASE expressions' ELSE.
+const UNKNOWN: i32 = -1;
 
 fn route(r: DbRoute) -> Route {
     match r {
@@ -117,18 +70,147 @@ fn status(s: RequestStatus) -> Status {
     }
 }
 
-fn facts(
-    r: RequestRow,
-    steps: Option<&StepFacts>,
-    decisions: i64,
-) -> Result<RequestFacts, AnalyticsError> {
-    let cost_usd = match &r.cost_usd {
+/// `CASE column WHEN '<stored value>' THEN <code> … ELSE -1 END` over every value of an enum.
+fn case_of<E: ActiveEnum<Value = String> + Iterable>(
+    column: &str,
+    code: impl Fn(E) -> u8,
+) -> String {
+    let arms: String = E::iter()
+        .map(|e| format!("WHEN '{}' THEN {} ", e.to_value(), code(e)))
+        .collect();
+    format!("CASE {column} {arms}ELSE {UNKNOWN} END")
+}
+
+/// The requests' statement, with the CASE expressions filled in.
+pub(crate) fn requests_sql() -> String {
+    REQUESTS_SQL
+        .replace("{route}", &case_of::<DbRoute>("route", |r| route(r) as u8))
+        .replace(
+            "{status}",
+            &case_of::<RequestStatus>("status", |s| status(s) as u8),
+        )
+}
+
+fn route_of(code: i32, id: Uuid) -> Result<Route, AnalyticsError> {
+    [Route::Auto, Route::Human, Route::Reject]
+        .into_iter()
+        .find(|r| *r as i32 == code)
+        .ok_or_else(|| AnalyticsError::Data(format!("request {id}: unknown route")))
+}
+
+fn status_of(code: i32, id: Uuid) -> Result<Status, AnalyticsError> {
+    [
+        Status::Pending,
+        Status::Approved,
+        Status::Rejected,
+        Status::Expired,
+        Status::Cancelled,
+        Status::Executed,
+        Status::ExecutionFailed,
+        Status::RolledBack,
+    ]
+    .into_iter()
+    .find(|s| *s as i32 == code)
+    .ok_or_else(|| AnalyticsError::Data(format!("request {id}: unknown status")))
+}
+
+/// What a request's opened steps and its votes add up to, folded as their rows stream in. Kept
+/// small (one per request with steps, all held during a full load): counts in two bytes (a
+/// request has at most 10 steps with quorums of at most 50), times in microseconds.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tally {
+    opened: u16,
+    /// Closed by a decision after their due time.
+    breached: u16,
+    /// Closed without a decision (skipped when the request expired or was cancelled, so open
+    /// until then), with a due time.
+    undecided: u16,
+    decisions: u16,
+    /// Due time of the step open now ([`NO_TIME`] when none).
+    open_due_us: i64,
+    /// The latest due time of the undecided ones ([`NO_TIME`] when none). Steps open one at a
+    /// time, so at most one opened step closes without a decision: comparing the request's end
+    /// with this due time counts them exactly.
+    undecided_due_us: i64,
+}
+
+/// No time, in a [`Tally`].
+const NO_TIME: i64 = i64::MIN;
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            opened: 0,
+            breached: 0,
+            undecided: 0,
+            decisions: 0,
+            open_due_us: NO_TIME,
+            undecided_due_us: NO_TIME,
+        }
+    }
+}
+
+/// The tallies of a tenant's requests (or some of them), by request.
+#[derive(Debug, Default)]
+pub(crate) struct Tallies(HashMap<Uuid, Tally>);
+
+impl Tallies {
+    pub(crate) fn step(
+        &mut self,
+        request: Uuid,
+        open: bool,
+        due: Option<DateTime<Utc>>,
+        decided: Option<DateTime<Utc>>,
+    ) {
+        let t = self.0.entry(request).or_default();
+        t.opened = t.opened.saturating_add(1);
+        let Some(due) = due else { return };
+        match (open, decided) {
+            (true, _) => t.open_due_us = due.timestamp_micros(),
+            (false, Some(decided)) => {
+                t.breached = t.breached.saturating_add(u16::from(decided > due));
+            }
+            (false, None) => {
+                t.undecided = t.undecided.saturating_add(1);
+                t.undecided_due_us = t.undecided_due_us.max(due.timestamp_micros());
+            }
+        }
+    }
+
+    pub(crate) fn decision(&mut self, request: Uuid) {
+        let t = self.0.entry(request).or_default();
+        t.decisions = t.decisions.saturating_add(1);
+    }
+
+    pub(crate) fn take(&mut self, request: &Uuid) -> Tally {
+        self.0.remove(request).unwrap_or_default()
+    }
+}
+
+/// One request as read, before its tally is added.
+pub(crate) struct RequestRow<'a> {
+    pub(crate) id: Uuid,
+    pub(crate) workflow_key: String,
+    pub(crate) route: i32,
+    pub(crate) status: i32,
+    pub(crate) edited: bool,
+    pub(crate) cost_usd: Option<&'a str>,
+    pub(crate) sampled: bool,
+    pub(crate) incorrect: bool,
+    pub(crate) reason_code: Option<String>,
+    pub(crate) submitted_at: DateTime<Utc>,
+    pub(crate) decided_at: Option<DateTime<Utc>>,
+    pub(crate) updated_at: DateTime<Utc>,
+}
+
+pub(crate) fn facts(r: RequestRow<'_>, t: Tally) -> Result<RequestFacts, AnalyticsError> {
+    let cost_usd = match r.cost_usd {
         Some(c) => Decimal::from_str(c)
             .map_err(|_| AnalyticsError::Data(format!("request {}: costUsd {c:?}", r.id)))?,
         None => Decimal::ZERO,
     };
-    let route = route(r.route);
-    let status = status(r.status);
+    let route = route_of(r.route, r.id)?;
+    let status = status_of(r.status, r.id)?;
     let decided_by_people = route == Route::Human
         && matches!(
             status,
@@ -138,56 +220,113 @@ fn facts(
                 | Status::ExecutionFailed
                 | Status::RolledBack
         );
-    let steps = steps.copied().unwrap_or_default();
-    // A step skipped at expiry or cancellation was open until the request ended.
-    let ended = r.updated_at;
-    let breached_undecided = steps
-        .undecided_dues
-        .iter()
-        .flatten()
-        .filter(|due| ended > **due)
-        .count() as u32
-        + steps.undecided_more;
+    let late_undecided =
+        if t.undecided_due_us != NO_TIME && r.updated_at.timestamp_micros() > t.undecided_due_us {
+            t.undecided
+        } else {
+            0
+        };
     Ok(RequestFacts {
         id: r.id,
         workflow_key: r.workflow_key,
         submitted_at: r.submitted_at,
         route,
         status,
-        edited: r.edit_patch.as_deref().is_some_and(|p| p.trim() != "[]"),
+        edited: r.edited,
         cost_usd,
-        sampled: r.qa_sampled,
-        sampled_incorrect: r.qa_verdict == Some(SampleVerdict::Incorrect),
+        sampled: r.sampled,
+        sampled_incorrect: r.incorrect,
         reason_code: r.reason_code,
         human_decided_at: if decided_by_people {
             r.decided_at
         } else {
             None
         },
-        decisions: u32::try_from(decisions).unwrap_or(u32::MAX),
-        steps_opened: steps.opened,
-        steps_breached: steps.breached_decided + breached_undecided,
-        open_step_due: steps.open_due,
+        decisions: t.decisions.into(),
+        steps_opened: t.opened.into(),
+        steps_breached: u32::from(t.breached) + u32::from(late_undecided),
+        open_step_due: (t.open_due_us != NO_TIME)
+            .then(|| DateTime::from_timestamp_micros(t.open_due_us))
+            .flatten(),
     })
 }
 
-fn request_columns() -> impl Iterator<Item = approval_request::Column> {
-    use approval_request::Column as C;
-    [
-        C::Id,
-        C::WorkflowKey,
-        C::Route,
-        C::Status,
-        C::EditPatch,
-        C::CostUsd,
-        C::QaSampled,
-        C::QaVerdict,
-        C::ReasonCode,
-        C::SubmittedAt,
-        C::DecidedAt,
-        C::UpdatedAt,
-    ]
-    .into_iter()
+/// `sql` for the tenant, narrowed to `ids` (by `id_column`) when given.
+fn statement(
+    backend: DbBackend,
+    sql: &str,
+    tenant_id: &str,
+    ids: Option<&[Uuid]>,
+    id_column: &str,
+) -> Statement {
+    let mut sql = sql.replace("{not_indexed}", "");
+    let mut values: Vec<Value> = vec![tenant_id.into()];
+    if let Some(ids) = ids {
+        let list = (2..ids.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sql.push_str(&format!(" AND {id_column} IN ({list})"));
+        values.extend(ids.iter().map(|id| Value::from(*id)));
+    }
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Reads the facts of a tenant's requests, all of them or those in `ids`, through the pool:
+/// the steps and votes first, tallied per request, then the requests, each handed to `sink`
+/// with its tally. Three plain scans; the database neither sorts nor joins.
+async fn read_pooled<C, F>(
+    db: &C,
+    tenant_id: &str,
+    ids: Option<&[Uuid]>,
+    mut sink: F,
+) -> Result<(), AnalyticsError>
+where
+    C: ConnectionTrait + StreamTrait,
+    F: FnMut(RequestFacts) -> Result<(), AnalyticsError>,
+{
+    let backend = ConnectionTrait::get_database_backend(db);
+    let mut tallies = Tallies::default();
+    let stmt = statement(backend, STEPS_SQL, tenant_id, ids, "request_id");
+    let mut rows = Box::pin(db.stream_raw(stmt).await?);
+    while let Some(row) = rows.try_next().await? {
+        tallies.step(
+            row.try_get_by_index(0)?,
+            row.try_get_by_index(1)?,
+            row.try_get_by_index(2)?,
+            row.try_get_by_index(3)?,
+        );
+    }
+    drop(rows);
+    let stmt = statement(backend, DECISIONS_SQL, tenant_id, ids, "request_id");
+    let mut rows = Box::pin(db.stream_raw(stmt).await?);
+    while let Some(row) = rows.try_next().await? {
+        tallies.decision(row.try_get_by_index(0)?);
+    }
+    drop(rows);
+    let stmt = statement(backend, &requests_sql(), tenant_id, ids, "id");
+    let mut rows = Box::pin(db.stream_raw(stmt).await?);
+    while let Some(row) = rows.try_next().await? {
+        let id: Uuid = row.try_get_by_index(0)?;
+        let cost: Option<String> = row.try_get_by_index(5)?;
+        let r = RequestRow {
+            id,
+            workflow_key: row.try_get_by_index(1)?,
+            route: row.try_get_by_index(2)?,
+            status: row.try_get_by_index(3)?,
+            edited: row.try_get_by_index(4)?,
+            cost_usd: cost.as_deref(),
+            sampled: row.try_get_by_index(6)?,
+            incorrect: row.try_get_by_index(7)?,
+            reason_code: row.try_get_by_index(8)?,
+            submitted_at: row.try_get_by_index(9)?,
+            decided_at: row.try_get_by_index(10)?,
+            updated_at: row.try_get_by_index(11)?,
+        };
+        let tally = tallies.take(&id);
+        sink(facts(r, tally)?)?;
+    }
+    Ok(())
 }
 
 /// Loads the facts of a tenant's requests: all of them, or those in `ids`.
@@ -199,70 +338,52 @@ pub async fn load_requests<C>(
 where
     C: ConnectionTrait + StreamTrait,
 {
+    let mut out = Vec::new();
     let chunks: Vec<Option<&[Uuid]>> = match ids {
         None => vec![None],
         Some(ids) => ids.chunks(ID_CHUNK).map(Some).collect(),
     };
-    let mut out = Vec::new();
     for chunk in chunks {
-        // Steps first, folded per request.
-        let mut steps: HashMap<Uuid, StepFacts> = HashMap::new();
-        let mut q = approval_step::Entity::find()
-            .select_only()
-            .columns([
-                approval_step::Column::RequestId,
-                approval_step::Column::Status,
-                approval_step::Column::OpenedAt,
-                approval_step::Column::DueAt,
-                approval_step::Column::DecidedAt,
-            ])
-            .filter(approval_step::Column::TenantId.eq(tenant_id))
-            .filter(approval_step::Column::OpenedAt.is_not_null());
-        if let Some(ids) = chunk {
-            q = q.filter(approval_step::Column::RequestId.is_in(ids.iter().copied()));
-        }
-        let mut stream = q.into_model::<StepRow>().stream(db).await?;
-        while let Some(s) = stream.try_next().await? {
-            steps.entry(s.request_id).or_default().add(&s);
-        }
-        drop(stream);
-
-        let mut q = decision::Entity::find()
-            .select_only()
-            .column(decision::Column::RequestId)
-            .column_as(Expr::col(decision::Column::Id).count(), "n")
-            .filter(decision::Column::TenantId.eq(tenant_id))
-            .filter(decision::Column::Decision.is_in([DecisionKind::Approve, DecisionKind::Reject]))
-            .group_by(decision::Column::RequestId);
-        if let Some(ids) = chunk {
-            q = q.filter(decision::Column::RequestId.is_in(ids.iter().copied()));
-        }
-        let decisions: HashMap<Uuid, i64> = q
-            .into_model::<DecisionCount>()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| (d.request_id, d.n))
-            .collect();
-
-        let mut q = approval_request::Entity::find()
-            .select_only()
-            .columns(request_columns())
-            .filter(approval_request::Column::TenantId.eq(tenant_id));
-        if let Some(ids) = chunk {
-            q = q.filter(approval_request::Column::Id.is_in(ids.iter().copied()));
-        }
-        let mut stream = q.into_model::<RequestRow>().stream(db).await?;
-        while let Some(r) = stream.try_next().await? {
-            let id = r.id;
-            out.push(facts(
-                r,
-                steps.get(&id),
-                decisions.get(&id).copied().unwrap_or(0),
-            )?);
-        }
+        read_pooled(db, tenant_id, chunk, |f| {
+            out.push(f);
+            Ok(())
+        })
+        .await?;
     }
     Ok(out)
+}
+
+/// Loads every request of a tenant straight into rows sized by a count first. On a SQLite file
+/// the rows are read on a blocking thread through a connection of its own (`sqlite_file`), not
+/// through the pool, whose driver hands each row from its worker thread to the caller's.
+pub async fn load_rows<C>(
+    db: &C,
+    sqlite_file: Option<&Path>,
+    tenant_id: &str,
+) -> Result<RequestRows, AnalyticsError>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    let n = approval_request::Entity::find()
+        .filter(approval_request::Column::TenantId.eq(tenant_id))
+        .count(db)
+        .await?;
+    // Rows added between the count and the read only make the vectors grow once.
+    let mut rows = RequestRows::with_capacity(usize::try_from(n).unwrap_or(0));
+    match sqlite_file {
+        Some(file) => {
+            let (file, tenant) = (file.to_owned(), tenant_id.to_owned());
+            rows = tokio::task::spawn_blocking(move || {
+                crate::sqlite::read(&file, &tenant, |f| rows.append_new(&f))?;
+                Ok::<_, AnalyticsError>(rows)
+            })
+            .await
+            .map_err(|e| AnalyticsError::Data(format!("the load stopped: {e}")))??;
+        }
+        None => read_pooled(db, tenant_id, None, |f| rows.append_new(&f)).await?,
+    }
+    rows.seal();
+    Ok(rows)
 }
 
 /// Each workflow's ROI settings.
@@ -317,7 +438,9 @@ pub struct Refresh {
 /// What a fetch read, to be applied.
 #[derive(Debug)]
 pub struct Update {
-    full: bool,
+    /// Every request, when everything was read.
+    full: Option<RequestRows>,
+    /// The requests read again, otherwise.
     facts: Vec<RequestFacts>,
     settings: HashMap<String, RoiSettings>,
     head: i64,
@@ -357,7 +480,14 @@ impl TenantAnalytics {
     /// Reads what changed since the last refresh: the first time everything, afterwards the
     /// requests that audit events after the last seen seq name. `None` when nothing changed.
     /// Only reads; [`TenantAnalytics::apply`] folds the result in (off the async runtime).
-    pub async fn fetch<C>(&self, db: &C, tenant_id: &str) -> Result<Option<Update>, AnalyticsError>
+    ///
+    /// `sqlite_file` is the database's file when it is SQLite (a full load reads it directly).
+    pub async fn fetch<C>(
+        &self,
+        db: &C,
+        sqlite_file: Option<&Path>,
+        tenant_id: &str,
+    ) -> Result<Option<Update>, AnalyticsError>
     where
         C: ConnectionTrait + StreamTrait,
     {
@@ -389,9 +519,16 @@ impl TenantAnalytics {
         } else {
             None
         };
+        let (full, facts) = match touched {
+            Some(ids) => (None, load_requests(db, tenant_id, Some(&ids)).await?),
+            None => (
+                Some(load_rows(db, sqlite_file, tenant_id).await?),
+                Vec::new(),
+            ),
+        };
         Ok(Some(Update {
-            full: touched.is_none(),
-            facts: load_requests(db, tenant_id, touched.as_deref()).await?,
+            full,
+            facts,
             settings: load_settings(db, tenant_id).await?,
             head,
         }))
@@ -399,24 +536,33 @@ impl TenantAnalytics {
 
     /// Folds a fetched update into the rows (CPU work: call it off the async runtime).
     pub fn apply(&mut self, update: Update) -> Result<Refresh, AnalyticsError> {
-        if update.full {
-            self.rows = RequestRows::default();
-        }
-        for f in &update.facts {
-            self.rows.upsert(f)?;
-        }
+        // The frame lets go of the columns first, so the writes below need not copy them.
+        self.frame = None;
+        let full = update.full.is_some();
+        let requests_read = match update.full {
+            Some(rows) => {
+                self.rows = rows;
+                self.rows.len()
+            }
+            None => {
+                for f in &update.facts {
+                    self.rows.upsert(f)?;
+                }
+                update.facts.len()
+            }
+        };
         self.settings = update.settings;
         self.seq = update.head;
         self.loaded = true;
-        self.frame = None;
         Ok(Refresh {
             seq: update.head,
-            requests_read: update.facts.len(),
-            full: update.full,
+            requests_read,
+            full,
         })
     }
 
-    /// The rows as a frame, built once per change and shared until the next.
+    /// The rows as a frame, built once per change (without copying the columns) and shared
+    /// until the next.
     pub fn frame(&mut self) -> Result<Arc<Frame>, AnalyticsError> {
         if let Some(frame) = &self.frame {
             return Ok(frame.clone());

@@ -84,7 +84,7 @@ impl AnalyticsCache {
         let entry = self.entry(&caller.tenant);
         let mut guard = entry.lock_owned().await;
         let update = guard
-            .fetch(store.db(), &caller.tenant)
+            .fetch(store.db(), store.sqlite_file(), &caller.tenant)
             .await
             .map_err(map_err)?;
         let permit = self.computing.acquire().await?;

@@ -2,7 +2,7 @@
 //! transactions, tenant rows, and mapping constraint violations.
 
 use std::ops::Deref;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +33,8 @@ pub fn now() -> DateTime<Utc> {
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    // The SQLite file, read directly (not through the pool) by the analytics' full load.
+    sqlite_file: Option<PathBuf>,
     // SQLite allows one writer at a time; taking this lock before BEGIN turns what would be
     // SQLITE_BUSY errors under concurrency into an orderly queue. PostgreSQL uses row locks instead.
     write_lock: Option<Arc<Mutex<()>>>,
@@ -104,6 +106,7 @@ impl Store {
         };
         Ok(Store {
             db,
+            sqlite_file: sqlite_file(url).map(|(file, _)| file.to_owned()),
             write_lock,
             committed: Arc::new(Notify::new()),
             intake: Arc::new(Intake::default()),
@@ -118,6 +121,11 @@ impl Store {
     /// The pool, for reads.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The database's file, when it is a SQLite file.
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        self.sqlite_file.as_deref()
     }
 
     /// True on PostgreSQL.
@@ -161,9 +169,9 @@ impl Store {
     }
 }
 
-/// Why a SQLite file URL cannot be opened, when it is one of the usual causes: the directory
-/// does not exist, or the file does not and the URL does not ask to create it.
-pub fn sqlite_open_cause(url: &str) -> Option<String> {
+/// The file of a SQLite URL, with the URL's query string; `None` for other databases and for
+/// SQLite in memory.
+fn sqlite_file(url: &str) -> Option<(&Path, &str)> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
@@ -171,7 +179,13 @@ pub fn sqlite_open_cause(url: &str) -> Option<String> {
     if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
         return None;
     }
-    let file = Path::new(path);
+    Some((Path::new(path), query))
+}
+
+/// Why a SQLite file URL cannot be opened, when it is one of the usual causes: the directory
+/// does not exist, or the file does not and the URL does not ask to create it.
+pub fn sqlite_open_cause(url: &str) -> Option<String> {
+    let (file, query) = sqlite_file(url)?;
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

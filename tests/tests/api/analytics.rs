@@ -154,7 +154,9 @@ async fn every_figure_matches_analytics_md(app: &TestApp) {
     create_workflow(
         app,
         "expiring",
-        json!({ "rules": [], "default": { "route": "HUMAN", "steps": [ { "role": "support_agent" } ] }, "expireAfter": "PT0.3S" }),
+        // Its step is due before the request expires: skipped at expiry, it was open past its
+        // due time.
+        json!({ "rules": [], "default": { "route": "HUMAN", "steps": [ { "role": "support_agent", "sla": "PT0.1S" } ] }, "expireAfter": "PT0.3S" }),
     )
     .await;
     // A workflow without requests still gets its (empty) entry.
@@ -259,8 +261,9 @@ async fn every_figure_matches_analytics_md(app: &TestApp) {
     close(&r["editRate"], 1.0 / 5.0);
     // (failed a3 + rolled back a2 + incorrect a2) / (4 auto + 5 human)
     close(&r["errorRate"], 3.0 / 9.0);
-    // Steps opened: a4 a5 a6 a10 a11 (1 each), a7 a8 (2 each), b2 b3 b4, c1 = 13; late: b3, b4.
-    close(&r["slaBreachRate"], 2.0 / 13.0);
+    // Steps opened: a4 a5 a6 a10 a11 (1 each), a7 a8 (2 each), b2 b3 b4, c1 = 13; late: b3
+    // (decided after its due time), b4 (open past it), c1 (expired after it).
+    close(&r["slaBreachRate"], 3.0 / 13.0);
 
     // Cycle time over the people-decided human requests, from the API's own timestamps.
     let mut cycles = Vec::new();
