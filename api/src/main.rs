@@ -149,6 +149,9 @@ enum Command {
         /// Tenant (default: a fresh one); one with history is measured without seeding again.
         #[arg(long)]
         tenant: Option<String>,
+        /// Measure the dashboard only, not the exports.
+        #[arg(long)]
+        no_exports: bool,
     },
     /// Write realistic synthetic history (workflows, requests, decisions, executions, a valid
     /// audit chain) into a tenant, fast, for demos and load tests. Migrates the database first.
@@ -340,11 +343,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             requests,
             database_url,
             tenant,
+            no_exports,
         } => {
             countersign::bench::run(countersign::bench::BenchOptions {
                 requests,
                 database_url,
                 tenant,
+                no_exports,
             })
             .await?;
         }
