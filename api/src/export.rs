@@ -275,6 +275,10 @@ async fn read_requests(
                 ),
             );
         }
+        let turn = match app.analytics.export_reads().acquire().await {
+            Ok(turn) => turn,
+            Err(e) => return fail(&bytes, e).await,
+        };
         let rows = match q
             .order_by_asc(C::SubmittedAt)
             .order_by_asc(C::Id)
@@ -285,6 +289,7 @@ async fn read_requests(
             Ok(rows) => rows,
             Err(e) => return fail(&bytes, AppError::internal(e)).await,
         };
+        drop(turn);
         let full = rows.len() as u64 == PAGE;
         after = rows.last().map(|r| (r.submitted_at, r.id));
         if !rows.is_empty() && pages.send(Page::Requests(rows)).await.is_err() {
@@ -304,10 +309,15 @@ async fn read_audit(
     bytes: mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
     loop {
+        let turn = match app.analytics.export_reads().acquire().await {
+            Ok(turn) => turn,
+            Err(e) => return fail(&bytes, e).await,
+        };
         let rows = match audit::list(app.store.db(), &tenant, &query, PAGE).await {
             Ok(rows) => rows,
             Err(e) => return fail(&bytes, e).await,
         };
+        drop(turn);
         let full = rows.len() as u64 == PAGE;
         query.after_seq = rows.last().map(|e| e.seq).or(query.after_seq);
         if !rows.is_empty() && pages.send(Page::Audit(rows)).await.is_err() {

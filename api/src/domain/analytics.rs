@@ -26,7 +26,15 @@ pub struct AnalyticsCache {
     /// asynchronously, and give up their place when the client goes away.
     /// Exports encode their pages in the same pool.
     computing: ComputeSlots,
+    /// Export pages being read from the database at once. Forty exports at once each waited
+    /// for one of the pool's connections, and a wait past the pool's acquire timeout cut an
+    /// export off mid-body; here they wait their turn without a timeout, and leave the rest of
+    /// the pool to everything else.
+    export_reads: ComputeSlots,
 }
+
+/// Export pages read from the database at once on one replica.
+pub const EXPORT_READS: usize = 4;
 
 impl Default for AnalyticsCache {
     fn default() -> Self {
@@ -56,7 +64,13 @@ impl AnalyticsCache {
         AnalyticsCache {
             tenants: Mutex::default(),
             computing: ComputeSlots::new("analytics", concurrency),
+            export_reads: ComputeSlots::new("export_reads", EXPORT_READS),
         }
+    }
+
+    /// Turns for reading an export's next page from the database.
+    pub fn export_reads(&self) -> &ComputeSlots {
+        &self.export_reads
     }
 
     /// The pool polars work runs in: reports, and each page of an export.
