@@ -364,24 +364,24 @@ pub async fn load_rows<C>(
 where
     C: ConnectionTrait + StreamTrait,
 {
-    let n = approval_request::Entity::find()
-        .filter(approval_request::Column::TenantId.eq(tenant_id))
-        .count(db)
-        .await?;
-    // Rows added between the count and the read only make the vectors grow once.
-    let mut rows = RequestRows::with_capacity(usize::try_from(n).unwrap_or(0));
-    match sqlite_file {
+    let mut rows = match sqlite_file {
         Some(file) => {
             let (file, tenant) = (file.to_owned(), tenant_id.to_owned());
-            rows = tokio::task::spawn_blocking(move || {
-                crate::sqlite::read(&file, &tenant, |f| rows.append_new(&f))?;
-                Ok::<_, AnalyticsError>(rows)
-            })
-            .await
-            .map_err(|e| AnalyticsError::Data(format!("the load stopped: {e}")))??;
+            tokio::task::spawn_blocking(move || crate::sqlite::read(&file, &tenant))
+                .await
+                .map_err(|e| AnalyticsError::Data(format!("the load stopped: {e}")))??
         }
-        None => read_pooled(db, tenant_id, None, |f| rows.append_new(&f)).await?,
-    }
+        None => {
+            let n = approval_request::Entity::find()
+                .filter(approval_request::Column::TenantId.eq(tenant_id))
+                .count(db)
+                .await?;
+            // Rows added between the count and the read only make the vectors grow once.
+            let mut rows = RequestRows::with_capacity(usize::try_from(n).unwrap_or(0));
+            read_pooled(db, tenant_id, None, |f| rows.append_new(&f)).await?;
+            rows
+        }
+    };
     rows.seal();
     Ok(rows)
 }

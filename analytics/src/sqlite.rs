@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::AnalyticsError;
 use crate::load::{DECISIONS_SQL, RequestRow, STEPS_SQL, Tallies, facts, requests_sql};
-use crate::rows::RequestFacts;
+use crate::rows::RequestRows;
 
 fn data(what: &str) -> AnalyticsError {
     AnalyticsError::Data(format!("SQLite: {what}"))
@@ -68,12 +68,10 @@ fn scan(sql: &str, whole_table: bool) -> String {
     )
 }
 
-/// Reads the facts of every request of `tenant_id` from the SQLite file, handing each to `sink`.
-/// The three scans run in one read transaction, so they see one state of the database.
-pub(crate) fn read<F>(file: &Path, tenant_id: &str, mut sink: F) -> Result<(), AnalyticsError>
-where
-    F: FnMut(RequestFacts) -> Result<(), AnalyticsError>,
-{
+/// Reads the facts of every request of `tenant_id` from the SQLite file into rows sized by the
+/// tenant's count. The count and the three scans run in one read transaction, so they see one
+/// state of the database.
+pub(crate) fn read(file: &Path, tenant_id: &str) -> Result<RequestRows, AnalyticsError> {
     let conn = Connection::open_with_flags(
         file,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -87,6 +85,7 @@ where
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let whole_table = tenant * 2 >= all;
+    let mut out = RequestRows::with_capacity(usize::try_from(tenant).unwrap_or(0));
 
     let mut tallies = Tallies::default();
     let mut stmt = conn.prepare(&scan(STEPS_SQL, whole_table))?;
@@ -122,10 +121,10 @@ where
             updated_at: required_time(row, 11)?,
         };
         let tally = tallies.take(&id);
-        sink(facts(r, tally)?)?;
+        out.append_new(&facts(r, tally)?)?;
     }
     drop(rows);
     drop(stmt);
     conn.execute_batch("COMMIT")?;
-    Ok(())
+    Ok(out)
 }
