@@ -11,6 +11,7 @@ pub mod m20261201_000004_event_webhooks;
 pub mod m20261202_000005_notifications;
 pub mod m20261203_000006_queue_indexes;
 pub mod m20261204_000007_sample_queue_index;
+pub mod m20261205_000008_visibility_indexes;
 
 /// The Countersign migrator: lists every migration in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_notifications::Migration),
             Box::new(m20261203_000006_queue_indexes::Migration),
             Box::new(m20261204_000007_sample_queue_index::Migration),
+            Box::new(m20261205_000008_visibility_indexes::Migration),
         ]
     }
 }

@@ -61,6 +61,15 @@ fn fk(
         .take()
 }
 
+/// The name [`index`] gives a plain index on `table(cols...)`.
+pub(crate) fn index_name(table: &'static str, cols: &[&'static str]) -> String {
+    index(table, cols, false)
+        .get_index_spec()
+        .get_name()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Index on `table(cols...)`, unique if asked.
 pub(crate) fn index(
     table: &'static str,

@@ -5,7 +5,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::m20261124_000001_init::index;
+use crate::m20261124_000001_init::{index, index_name};
 
 /// The queue-index migration.
 #[derive(DeriveMigrationName)]
@@ -45,12 +45,10 @@ const INDEXES: &[(&str, &[&str])] = &[
 const REPLACED: (&str, &[&str]) = ("approval_steps", &["tenant_id", "status", "role"]);
 
 fn drop(table: &'static str, cols: &[&'static str]) -> IndexDropStatement {
-    let name = index(table, cols, false)
-        .get_index_spec()
-        .get_name()
-        .unwrap_or_default()
-        .to_owned();
-    Index::drop().name(name).table(table).to_owned()
+    Index::drop()
+        .name(index_name(table, cols))
+        .table(table)
+        .to_owned()
 }
 
 #[async_trait::async_trait]

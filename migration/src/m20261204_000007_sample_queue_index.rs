@@ -5,7 +5,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::m20261124_000001_init::index;
+use crate::m20261124_000001_init::{index, index_name};
 
 /// The sample-queue migration.
 #[derive(DeriveMigrationName)]
@@ -18,14 +18,6 @@ const REPLACED: (&str, &[&str]) = (
     "approval_requests",
     &["tenant_id", "qa_role", "qa_verdict", "submitted_at", "id"],
 );
-
-fn replaced_name() -> String {
-    index(REPLACED.0, REPLACED.1, false)
-        .get_index_spec()
-        .get_name()
-        .unwrap_or_default()
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -41,7 +33,7 @@ impl MigrationTrait for Migration {
         manager
             .drop_index(
                 Index::drop()
-                    .name(replaced_name())
+                    .name(index_name(REPLACED.0, REPLACED.1))
                     .table(REPLACED.0)
                     .to_owned(),
             )

@@ -96,3 +96,45 @@ pub async fn audit_types(app: &TestApp, request_id: &str) -> Vec<String> {
         .map(|e| e["type"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Follows `endCursor` through the connection `field` of `query` (run with `vars` besides
+/// `first` and `after`) in pages of `first`; returns the ids in order.
+pub async fn all_pages(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    vars: Value,
+    field: &str,
+    first: i64,
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut after = Value::Null;
+    for _ in 0..1000 {
+        let mut page_vars = vars.clone();
+        page_vars["first"] = json!(first);
+        page_vars["after"] = after.clone();
+        let data = app.data(token, query, page_vars).await;
+        let conn = &data[field];
+        let edges = conn["edges"].as_array().unwrap();
+        assert!(edges.len() as i64 <= first, "{conn}");
+        for e in edges {
+            ids.push(e["node"]["id"].as_str().unwrap().to_owned());
+        }
+        if edges.is_empty() || conn["pageInfo"]["hasNextPage"] == false {
+            assert_eq!(conn["pageInfo"]["hasNextPage"], false);
+            return ids;
+        }
+        assert_eq!(
+            edges.len() as i64,
+            first,
+            "a page before the last is full: {conn}"
+        );
+        assert_eq!(
+            conn["pageInfo"]["endCursor"],
+            edges.last().unwrap()["cursor"],
+            "endCursor is the last edge's cursor"
+        );
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+    panic!("paging did not end");
+}

@@ -11,6 +11,7 @@ use crate::common::*;
 db_tests!(
     invariant_4_tenant_isolation_same_keys_foreign_ids_and_separate_audit_chains,
     reviewers_see_requests_for_their_roles_or_their_own_submissions,
+    a_reviewers_list_pages_through_each_visible_request_once,
 );
 
 const OTHER: &str = "globex";
@@ -21,6 +22,10 @@ const WORKFLOW: &str =
     "query($key: String!) { workflow(key: $key) { key name activePolicy { version document } } }";
 
 const LIST: &str = "query($filter: RequestFilter) { approvalRequests(filter: $filter, first: 500) { totalCount edges { node { id workflowKey submittedBy } } pageInfo { hasNextPage } } }";
+
+const PAGE: &str = "query($filter: RequestFilter, $first: Int!, $after: String) { approvalRequests(filter: $filter, first: $first, after: $after) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }";
+
+const LIST_FIELD: &str = "approvalRequests";
 
 const QUEUE: &str = "{ approvalQueue(first: 500) { totalCount edges { node { id } } } }";
 
@@ -382,4 +387,116 @@ async fn reviewers_see_requests_for_their_roles_or_their_own_submissions(app: &T
             );
         }
     }
+}
+
+/// How many requests a caller sees for `filter`.
+async fn total(app: &TestApp, token: &str, filter: &Value) -> i64 {
+    let vars = json!({ "filter": filter, "first": 1 });
+    app.data(token, PAGE, vars).await["approvalRequests"]["totalCount"]
+        .as_i64()
+        .unwrap()
+}
+
+/// A reviewer's list is the union of several index ranges (own submissions, steps by role,
+/// steps escalated to a role, QA samples) merged newest first: whatever the page size and the
+/// filter, every visible request comes once, in the admin's order, and nothing else does.
+async fn a_reviewers_list_pages_through_each_visible_request_once(app: &TestApp) {
+    use chrono::{Duration, Utc};
+    use countersign::domain::timeouts::escalate_due;
+
+    let policy = json!({
+        "rules": [
+            { "name": "tiny", "when": "amount < 10.0", "route": "AUTO", "sampleRate": 1.0, "sampleRole": "qa" },
+            // two steps of the same role: one request, two entries in that role's range
+            { "name": "double", "when": "amount >= 500.0", "route": "HUMAN",
+              "steps": [ { "role": "support_agent" }, { "role": "support_agent" } ] },
+            { "name": "legal", "when": "amount >= 300.0", "route": "HUMAN",
+              "steps": [ { "role": "legal", "sla": "PT1M" } ] }
+        ],
+        "default": { "route": "HUMAN", "steps": [ { "role": "finance" } ] },
+        // steps without an SLA are due an hour after they open: only the legal ones are due
+        // ten minutes from now
+        "escalation": { "after": "PT1H", "toRole": "support_agent" }
+    });
+    create_workflow(app, "mixed", policy).await;
+    create_workflow(app, "refunds", refund_policy()).await;
+    let rita = app.token(TENANT, "rita", &["agent", "qa", "support_agent"]);
+    let mut expected = Vec::new();
+    for i in 0..4 {
+        for (workflow, amount, visible) in [
+            ("mixed", "5.00", true),       // sampled for qa
+            ("mixed", "700.00", true),     // support_agent, twice
+            ("mixed", "350.00", true),     // legal, escalated to support_agent below
+            ("mixed", "100.00", false),    // finance
+            ("refunds", "200.00", true),   // support_agent (refunds' default)
+            ("refunds", "2500.00", false), // support_manager, then finance
+        ] {
+            let out = submit(
+                app,
+                refund(workflow, &format!("{workflow}-{amount}-{i}"), amount),
+            )
+            .await;
+            if visible {
+                expected.push(id_of(&out));
+            }
+        }
+        // rita's own submission, to finance
+        let own = app
+            .data(
+                &rita,
+                SUBMIT,
+                json!({ "input": refund("mixed", &format!("own-{i}"), "120.00") }),
+            )
+            .await["submitAction"]
+            .clone();
+        assert_eq!(own["route"], "HUMAN");
+        expected.push(id_of(&own));
+    }
+    let escalated = escalate_due(&app.state.store, Utc::now() + Duration::minutes(10), 200)
+        .await
+        .unwrap();
+    assert_eq!(escalated, 4, "the legal steps");
+
+    let admin = admin(app);
+    for filter in [
+        json!(null),
+        json!({ "status": ["PENDING"] }),
+        json!({ "workflowKey": "mixed" }),
+        json!({ "workflowKey": "mixed", "status": ["APPROVED"] }),
+        json!({ "route": "HUMAN", "workflowKey": "refunds" }),
+    ] {
+        // What rita should see: the admin's list (newest first), less what she may not see.
+        let everything = all_pages(
+            app,
+            &admin,
+            PAGE,
+            json!({ "filter": filter }),
+            LIST_FIELD,
+            500,
+        )
+        .await;
+        let want: Vec<String> = everything
+            .into_iter()
+            .filter(|id| expected.contains(id))
+            .collect();
+        for first in [1, 2, 3, 7, 50] {
+            let ids = all_pages(
+                app,
+                &rita,
+                PAGE,
+                json!({ "filter": filter }),
+                LIST_FIELD,
+                first,
+            )
+            .await;
+            assert_eq!(ids, want, "filter {filter}, first {first}");
+        }
+        assert_eq!(
+            total(app, &rita, &filter).await,
+            want.len() as i64,
+            "filter {filter}: totalCount"
+        );
+    }
+    // The reviewer sees 5 of every 7 requests, and the filters above are not empty.
+    assert_eq!(expected.len(), 20);
 }

@@ -421,45 +421,6 @@ async fn page_sizes_cursors_and_ids_are_checked(app: &TestApp) {
     assert_eq!(r["version"], 1);
 }
 
-/// Follows `endCursor` through a connection with pages of `first`; returns the ids in order.
-async fn all_pages(
-    app: &TestApp,
-    token: &str,
-    query: &str,
-    field: &str,
-    first: i64,
-) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut after = Value::Null;
-    for _ in 0..20 {
-        let data = app
-            .data(token, query, json!({ "first": first, "after": after }))
-            .await;
-        let conn = &data[field];
-        let edges = conn["edges"].as_array().unwrap();
-        assert!(edges.len() as i64 <= first, "{conn}");
-        for e in edges {
-            ids.push(e["node"]["id"].as_str().unwrap().to_owned());
-        }
-        if edges.is_empty() || conn["pageInfo"]["hasNextPage"] == false {
-            assert_eq!(conn["pageInfo"]["hasNextPage"], false);
-            return ids;
-        }
-        assert_eq!(
-            edges.len() as i64,
-            first,
-            "a page before the last is full: {conn}"
-        );
-        assert_eq!(
-            conn["pageInfo"]["endCursor"],
-            edges.last().unwrap()["cursor"],
-            "endCursor is the last edge's cursor"
-        );
-        after = conn["pageInfo"]["endCursor"].clone();
-    }
-    panic!("paging did not end");
-}
-
 async fn pages_follow_end_cursor_and_queue_shows_what_the_caller_may_decide(app: &TestApp) {
     // one step that needs two distinct support agents
     create_workflow(
@@ -486,7 +447,7 @@ async fn pages_follow_end_cursor_and_queue_shows_what_the_caller_may_decide(app:
         first_page["approvalRequests"]["pageInfo"]["hasNextPage"],
         true
     );
-    let seen = all_pages(app, &token, LIST, "approvalRequests", 2).await;
+    let seen = all_pages(app, &token, LIST, json!({}), "approvalRequests", 2).await;
     assert_eq!(seen.len(), 5, "{seen:?}");
     assert_eq!(seen.iter().cloned().collect::<HashSet<_>>(), expected);
     // newest first
@@ -516,7 +477,7 @@ async fn pages_follow_end_cursor_and_queue_shows_what_the_caller_may_decide(app:
     let rob = app.token(TENANT, "rob", &["support_agent"]);
     let queue = app.data(&rita, QUEUE, json!({ "first": 50 })).await;
     assert_eq!(queue["approvalQueue"]["totalCount"], 5);
-    let queued = all_pages(app, &rita, QUEUE, "approvalQueue", 2).await;
+    let queued = all_pages(app, &rita, QUEUE, json!({}), "approvalQueue", 2).await;
     assert_eq!(queued.len(), 5, "{queued:?}");
     assert_eq!(queued.iter().cloned().collect::<HashSet<_>>(), expected);
     // oldest first (no due times)
@@ -547,12 +508,12 @@ async fn pages_follow_end_cursor_and_queue_shows_what_the_caller_may_decide(app:
     )
     .await;
     assert_eq!(r["status"], "PENDING");
-    let rita_queue = all_pages(app, &rita, QUEUE, "approvalQueue", 2).await;
+    let rita_queue = all_pages(app, &rita, QUEUE, json!({}), "approvalQueue", 2).await;
     assert_eq!(rita_queue.len(), 4);
     assert!(!rita_queue.contains(decided));
     let q = app.data(&rita, QUEUE, json!({ "first": 50 })).await;
     assert_eq!(q["approvalQueue"]["totalCount"], 4);
-    let rob_queue = all_pages(app, &rob, QUEUE, "approvalQueue", 2).await;
+    let rob_queue = all_pages(app, &rob, QUEUE, json!({}), "approvalQueue", 2).await;
     assert_eq!(rob_queue.len(), 5);
     assert!(rob_queue.contains(decided));
 
@@ -565,7 +526,7 @@ async fn pages_follow_end_cursor_and_queue_shows_what_the_caller_may_decide(app:
     .await;
     assert_eq!(r["status"], "APPROVED");
     for token in [&rita, &rob] {
-        let q = all_pages(app, token, QUEUE, "approvalQueue", 2).await;
+        let q = all_pages(app, token, QUEUE, json!({}), "approvalQueue", 2).await;
         assert_eq!(q.len(), 4);
         assert!(!q.contains(decided));
     }
@@ -789,7 +750,7 @@ async fn queue_merges_roles_due_steps_first_across_pages_and_counts_by_workflow(
     let both = app.token(TENANT, "nina", &["finance", "support_agent"]);
     for page in [1, 2, 4, 50] {
         assert_eq!(
-            all_pages(app, &both, QUEUE, "approvalQueue", page).await,
+            all_pages(app, &both, QUEUE, json!({}), "approvalQueue", page).await,
             expected,
             "pages of {page}"
         );
@@ -799,7 +760,7 @@ async fn queue_merges_roles_due_steps_first_across_pages_and_counts_by_workflow(
     // One role: only its steps, in the same order.
     let finance = app.token(TENANT, "fred", &["finance"]);
     assert_eq!(
-        all_pages(app, &finance, QUEUE, "approvalQueue", 2).await,
+        all_pages(app, &finance, QUEUE, json!({}), "approvalQueue", 2).await,
         large
     );
     // The workflow filter narrows the page and the count alike.
@@ -826,7 +787,7 @@ async fn queue_merges_roles_due_steps_first_across_pages_and_counts_by_workflow(
     let q = app.data(&both, QUEUE, json!({ "first": 50 })).await;
     assert_eq!(q["approvalQueue"]["totalCount"], 8);
     assert_eq!(
-        all_pages(app, &both, QUEUE, "approvalQueue", 3).await,
+        all_pages(app, &both, QUEUE, json!({}), "approvalQueue", 3).await,
         expected[1..].to_vec()
     );
 }
