@@ -158,8 +158,18 @@ impl Intake {
     }
 }
 
-/// The audit head as this appender left it: (seq, hash).
-type Head = Option<(i64, String)>;
+/// What an appender knows as of its last commit: the audit head it left, and the workflows and
+/// webhook subscriptions as they were then. While the head stays there, nothing else appended,
+/// so nothing of those changed: a batch then reads none of them.
+struct Known {
+    seq: i64,
+    hash: String,
+    workflows: HashMap<Uuid, workflow::Model>,
+    subscriptions: Vec<event_webhooks::Subscription>,
+}
+
+/// `None` when the appender knows nothing (it started, or its last batch failed).
+type Head = Option<Known>;
 
 /// One tenant's appender: takes what is waiting (up to [`MAX_BATCH`]) and commits it.
 async fn run(store: Store, tenant: String, mut jobs: mpsc::UnboundedReceiver<Job>) {
@@ -405,7 +415,27 @@ async fn write(
     let mut ids: Vec<Uuid> = items.iter().map(|p| p.workflow.id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut current = current_workflows(&*txn, intake, &ids, items).await?;
+    // What the last batch knew, when it knew every workflow of this one; else read now.
+    let known = head
+        .as_ref()
+        .filter(|k| ids.iter().all(|id| k.workflows.contains_key(id)));
+    let (mut current, mut subscriptions) = match known {
+        Some(k) => {
+            let current: HashMap<Uuid, workflow::Model> = ids
+                .iter()
+                .filter_map(|id| k.workflows.get(id).map(|wf| (*id, wf.clone())))
+                .collect();
+            let changed = stale(items, &current);
+            if !changed.is_empty() {
+                return Err(Failure::Stale(changed));
+            }
+            (current, k.subscriptions.clone())
+        }
+        None => (
+            current_workflows(&*txn, intake, &ids, items).await?,
+            event_webhooks::subscriptions(&*txn, tenant).await?,
+        ),
+    };
 
     let stored = stored_duplicates(&*txn, items).await?;
     let mut built = build_all(items, stored)?;
@@ -439,16 +469,17 @@ async fn write(
             .exec_without_returning(&*txn)
             .await?;
     }
-    audit::notify_replicas(&*txn, tenant).await?;
-    let mut subscriptions = event_webhooks::subscriptions(&*txn, tenant).await?;
     let t_before_lock = t0.elapsed();
 
     // The head, last.
-    let locked = audit::lock_head(&*txn, tenant).await?;
+    let locked = audit::lock_head(&*txn, tenant, true).await?;
     let t_locked = t0.elapsed();
-    if head.as_ref() != Some(&(locked.audit_seq, locked.audit_head_hash.clone())) {
-        // Another writer appended since this appender's last batch: what was read above may
-        // predate a change that appended before the head was locked. Read it again.
+    let unmoved = head
+        .as_ref()
+        .is_some_and(|k| k.seq == locked.audit_seq && k.hash == locked.audit_head_hash);
+    if !unmoved {
+        // Another writer appended since this appender's last batch: what was read or known
+        // above may predate a change that appended before the head was locked. Read it again.
         current = current_workflows(&*txn, intake, &ids, items).await?;
         subscriptions = event_webhooks::subscriptions(&*txn, tenant).await?;
     }
@@ -515,7 +546,23 @@ async fn write(
         }
     }
     // A guardrail that tripped appended after the batch's events.
-    *head = (!tripped).then_some((seq, prev));
+    *head = (!tripped).then(|| {
+        // Workflows known from before stay true only if the head had not moved.
+        let mut workflows = match head.take() {
+            Some(k) if unmoved => k.workflows,
+            _ => HashMap::new(),
+        };
+        if workflows.len() >= MAX_REMEMBERED {
+            workflows.clear();
+        }
+        workflows.extend(current.iter().map(|(id, wf)| (*id, wf.clone())));
+        Known {
+            seq,
+            hash: prev,
+            workflows,
+            subscriptions,
+        }
+    });
     Ok(built
         .into_iter()
         .map(|b| SubmitOutcome {
